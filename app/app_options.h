@@ -1,0 +1,32 @@
+#pragma once
+// Command-line options of the GUI. Besides normal start-up (optional source and
+// driving input), they give a way to run without a human, for tests and
+// screenshots: render N frames of the real UI and save the window.
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lp {
+
+struct AppOptions {
+  std::string source;              // portrait file; empty = last one / the default portrait
+  std::string driving;             // video file, "camera:N", "none"; empty = last one
+  std::string engine;              // "classic" | "neural"; empty = settings / auto
+  std::string models_dir;          // neural model folder; empty = settings
+  std::string settings_path;       // empty = $XDG_CONFIG_HOME/livepuppet/settings.json
+  bool no_save_settings = false;   // tests: leave the settings file alone
+  int frames = 0;                  // > 0: headless run, quit after N engine frames
+  std::string screenshot;          // save the whole window at the end
+  std::string output_shot;         // save the composited output image at the end
+  std::vector<std::pair<int, std::string>> screenshots_at;  // (frame, file)
+  std::vector<std::pair<std::string, std::string>> set;     // --set key=value (controls)
+  int width = 0, height = 0;       // window size override
+  bool record = false;             // start recording with the first frame (settings' folder)
+  bool help = false;
+};
+
+// Parses argv; returns false and sets `error` on a bad option.
+bool parse_app_options(int argc, char** argv, AppOptions& out, std::string& error);
+const char* app_usage();
+
+}  // namespace lp

@@ -1,0 +1,233 @@
+#include "gl/mesh_warp_pass.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace lp::gl {
+
+namespace {
+
+// Saves and restores the GL state the pass touches, so the UI's state
+// survives a render() call.
+struct StateGuard {
+  GLint fbo = 0, viewport[4] = {0, 0, 0, 0}, program = 0, vao = 0, texture = 0, active = 0, sampler = 0;
+  GLboolean blend, depth, cull, scissor;
+  StateGuard() {
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fbo);
+    glGetIntegerv(GL_VIEWPORT, viewport);
+    glGetIntegerv(GL_CURRENT_PROGRAM, &program);
+    glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vao);
+    glGetIntegerv(GL_ACTIVE_TEXTURE, &active);
+    glActiveTexture(GL_TEXTURE0);
+    glGetIntegerv(GL_TEXTURE_BINDING_2D, &texture);
+    glGetIntegerv(GL_SAMPLER_BINDING, &sampler);
+    blend = glIsEnabled(GL_BLEND);
+    depth = glIsEnabled(GL_DEPTH_TEST);
+    cull = glIsEnabled(GL_CULL_FACE);
+    scissor = glIsEnabled(GL_SCISSOR_TEST);
+  }
+  ~StateGuard() {
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(fbo));
+    glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+    glUseProgram(static_cast<GLuint>(program));
+    glBindVertexArray(static_cast<GLuint>(vao));
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(texture));
+    glBindSampler(0, static_cast<GLuint>(sampler));
+    glActiveTexture(static_cast<GLenum>(active));
+    auto set = [](GLenum cap, GLboolean on) { on ? glEnable(cap) : glDisable(cap); };
+    set(GL_BLEND, blend);
+    set(GL_DEPTH_TEST, depth);
+    set(GL_CULL_FACE, cull);
+    set(GL_SCISSOR_TEST, scissor);
+  }
+};
+
+constexpr int kFloatsPerVertex = 6;  // position.xy, texcoord.xy, mouth_v, tint
+
+}  // namespace
+
+MeshWarpPass::~MeshWarpPass() { release(); }
+
+void MeshWarpPass::release() {
+  if (fbo_) glDeleteFramebuffers(1, &fbo_);
+  if (color_) glDeleteTextures(1, &color_);
+  if (vbo_) glDeleteBuffers(1, &vbo_);
+  if (ebo_) glDeleteBuffers(1, &ebo_);
+  if (vao_) glDeleteVertexArrays(1, &vao_);
+  if (sampler_) glDeleteSamplers(1, &sampler_);
+  fbo_ = color_ = vbo_ = ebo_ = vao_ = sampler_ = 0;
+  width_ = height_ = 0;
+  program_ = ShaderProgram();
+}
+
+bool MeshWarpPass::init() {
+  release();
+  error_.clear();
+  if (!program_.load("mesh_warp.vert", "mesh_warp.frag")) {
+    error_ = program_.error();
+    return false;
+  }
+  const GLuint p = program_.id();
+  u_.size = glGetUniformLocation(p, "u_size");
+  u_.source = glGetUniformLocation(p, "u_source");
+  u_.mouth_pass = glGetUniformLocation(p, "u_mouth_pass");
+  u_.mouth_darkness = glGetUniformLocation(p, "u_mouth_darkness");
+  u_.mouth_top = glGetUniformLocation(p, "u_mouth_top");
+  u_.mouth_bottom = glGetUniformLocation(p, "u_mouth_bottom");
+  u_.tint_color = glGetUniformLocation(p, "u_tint_color");
+  u_.mask_center = glGetUniformLocation(p, "u_mask_center");
+  u_.mask_inv_axes = glGetUniformLocation(p, "u_mask_inv_axes");
+  u_.mask_rot = glGetUniformLocation(p, "u_mask_rot");
+  u_.mask_feather = glGetUniformLocation(p, "u_mask_feather");
+
+  GLint vao_before = 0;
+  glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vao_before);
+  glGenVertexArrays(1, &vao_);
+  glGenBuffers(1, &vbo_);
+  glGenBuffers(1, &ebo_);
+  glBindVertexArray(vao_);
+  glBindBuffer(GL_ARRAY_BUFFER, vbo_);
+  glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, ebo_);  // recorded in the VAO
+  const GLsizei stride = kFloatsPerVertex * sizeof(float);
+  glEnableVertexAttribArray(0);
+  glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(0));
+  glEnableVertexAttribArray(1);
+  glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(2 * sizeof(float)));
+  glEnableVertexAttribArray(2);
+  glVertexAttribPointer(2, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(4 * sizeof(float)));
+  glEnableVertexAttribArray(3);
+  glVertexAttribPointer(3, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(5 * sizeof(float)));
+  glBindVertexArray(static_cast<GLuint>(vao_before));
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+
+  // Our own sampler: the caller's texture parameters are left alone.
+  glGenSamplers(1, &sampler_);
+  glSamplerParameteri(sampler_, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glSamplerParameteri(sampler_, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glSamplerParameteri(sampler_, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glSamplerParameteri(sampler_, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+
+  if (const GLenum err = glGetError(); err != GL_NO_ERROR) {
+    error_ = "mesh warp pass: GL error " + std::to_string(err) + " while creating buffers";
+    release();
+    return false;
+  }
+  return true;
+}
+
+bool MeshWarpPass::ensure_target(int width, int height) {
+  if (fbo_ && width == width_ && height == height_) return true;
+  GLint tex_before = 0, fbo_before = 0;
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &tex_before);
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fbo_before);
+  if (!color_) glGenTextures(1, &color_);
+  glBindTexture(GL_TEXTURE_2D, color_);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  if (!fbo_) glGenFramebuffers(1, &fbo_);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, fbo_);
+  glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, color_, 0);
+  const GLenum status = glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(fbo_before));
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(tex_before));
+  if (status != GL_FRAMEBUFFER_COMPLETE) {
+    error_ = "mesh warp pass: framebuffer " + std::to_string(width) + "x" + std::to_string(height) +
+             " incomplete (status " + std::to_string(status) + ")";
+    return false;
+  }
+  width_ = width;
+  height_ = height;
+  return true;
+}
+
+GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
+  if (!ready()) {
+    if (error_.empty()) error_ = "mesh warp pass: init() was not called or failed";
+    return 0;
+  }
+  const size_t n = mesh.positions.size();
+  if (mesh.size.width <= 0 || mesh.size.height <= 0 || n == 0 || mesh.texcoords.size() != n ||
+      mesh.mouth_v.size() != n || mesh.tint.size() != n || source_texture == 0) {
+    error_ = "mesh warp pass: empty or inconsistent mesh";
+    return 0;
+  }
+  StateGuard guard;
+  if (!ensure_target(mesh.size.width, mesh.size.height)) return 0;
+
+  std::vector<float> vertices(n * kFloatsPerVertex);
+  for (size_t i = 0; i < n; ++i) {
+    float* v = &vertices[i * kFloatsPerVertex];
+    v[0] = mesh.positions[i].x;
+    v[1] = mesh.positions[i].y;
+    v[2] = mesh.texcoords[i].x;
+    v[3] = mesh.texcoords[i].y;
+    v[4] = mesh.mouth_v[i];
+    v[5] = mesh.tint[i];
+  }
+  std::vector<GLuint> indices;
+  indices.reserve(3 * (mesh.triangles.size() + mesh.mouth_triangles.size()));
+  auto push = [&](const std::vector<cv::Vec3i>& tris) {
+    for (const auto& t : tris)
+      if (t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && static_cast<size_t>(std::max({t[0], t[1], t[2]})) < n)
+        for (int k = 0; k < 3; ++k) indices.push_back(static_cast<GLuint>(t[k]));
+  };
+  push(mesh.triangles);
+  const GLsizei skin_count = static_cast<GLsizei>(indices.size());
+  push(mesh.mouth_triangles);
+  const GLsizei mouth_count = static_cast<GLsizei>(indices.size()) - skin_count;
+
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, fbo_);
+  glViewport(0, 0, width_, height_);
+  glDisable(GL_BLEND);
+  glDisable(GL_DEPTH_TEST);
+  glDisable(GL_CULL_FACE);  // triangles of either winding (a mirrored source is still drawn)
+  glDisable(GL_SCISSOR_TEST);
+  glClearColor(0.f, 0.f, 0.f, 0.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+
+  glBindVertexArray(vao_);
+  glBindBuffer(GL_ARRAY_BUFFER, vbo_);
+  glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(vertices.size() * sizeof(float)), vertices.data(), GL_STREAM_DRAW);
+  glBufferData(GL_ELEMENT_ARRAY_BUFFER, static_cast<GLsizeiptr>(indices.size() * sizeof(GLuint)), indices.data(),
+               GL_STREAM_DRAW);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+
+  program_.use();
+  const FeatherMask& fm = mesh.mask;
+  auto rgb = [](const cv::Vec3f& bgr) { return cv::Vec3f(bgr[2] / 255.f, bgr[1] / 255.f, bgr[0] / 255.f); };
+  const cv::Vec3f top = rgb(mesh.mouth_top_bgr), bottom = rgb(mesh.mouth_bottom_bgr), tint = rgb(mesh.tint_bgr);
+  glUniform2f(u_.size, static_cast<float>(width_), static_cast<float>(height_));
+  glUniform1i(u_.source, 0);
+  glUniform1f(u_.mouth_darkness, mesh.mouth_darkness);
+  glUniform3f(u_.mouth_top, top[0], top[1], top[2]);
+  glUniform3f(u_.mouth_bottom, bottom[0], bottom[1], bottom[2]);
+  glUniform3f(u_.tint_color, tint[0], tint[1], tint[2]);
+  glUniform2f(u_.mask_center, fm.center.x, fm.center.y);
+  glUniform2f(u_.mask_inv_axes, 1.f / fm.semi_axes.x, 1.f / fm.semi_axes.y);
+  glUniform2f(u_.mask_rot, std::cos(fm.angle), std::sin(fm.angle));
+  glUniform2f(u_.mask_feather, fm.inner, fm.outer);
+
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, source_texture);
+  glBindSampler(0, sampler_);
+  glUniform1i(u_.mouth_pass, 0);
+  glDrawElements(GL_TRIANGLES, skin_count, GL_UNSIGNED_INT, nullptr);
+  if (mouth_count > 0) {
+    glUniform1i(u_.mouth_pass, 1);
+    glDrawElements(GL_TRIANGLES, mouth_count, GL_UNSIGNED_INT,
+                   reinterpret_cast<const void*>(static_cast<std::size_t>(skin_count) * sizeof(GLuint)));
+  }
+  if (const GLenum err = glGetError(); err != GL_NO_ERROR) {
+    error_ = "mesh warp pass: GL error " + std::to_string(err) + " while drawing";
+    return 0;
+  }
+  return color_;
+}
+
+}  // namespace lp::gl

@@ -1,0 +1,51 @@
+#include "hotkeys.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+namespace lp {
+
+const HotkeyInfo* hotkey_table(int* count) {
+  static const HotkeyInfo table[] = {
+      {"Space", "Pause / resume the animation"},
+      {"R", "Re-zero: the current driving frame becomes the neutral pose"},
+      {"S", "Stitching on / off"},
+      {"M", "Mirror the webcam"},
+      {"Tab", "Switch engine (neural / classic)"},
+      {"F", "Fullscreen output"},
+      {"Esc", "Leave fullscreen"},
+      {"Ctrl+R", "Start / stop recording"},
+      {"F1", "This help"},
+  };
+  *count = static_cast<int>(sizeof(table) / sizeof(table[0]));
+  return table;
+}
+
+void process_hotkeys(UiState& ui) {
+  ImGuiIO& io = ImGui::GetIO();
+  // Never steal keys from a text field (e.g. typing a path with an 'r' in it).
+  if (io.WantTextInput) return;
+  // Dear ImGui 1.86's GLFW backend indexes io.KeysDown by GLFW key codes.
+  auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
+  const bool ctrl = io.KeyCtrl;
+  if (pressed(GLFW_KEY_F1)) ui.show_help = !ui.show_help;
+  if (pressed(GLFW_KEY_SPACE)) ui.session->set_paused(!ui.session->paused());
+  if (pressed(GLFW_KEY_R) && !ctrl) ui.session->rezero();
+  if (pressed(GLFW_KEY_S) && !ctrl) {
+    ui.params.animation.stitching = !ui.params.animation.stitching;
+    ui.params_changed = true;
+  }
+  if (pressed(GLFW_KEY_M)) {
+    ui.params.mirror_webcam = !ui.params.mirror_webcam;
+    ui.params_changed = true;
+  }
+  if (pressed(GLFW_KEY_TAB)) {
+    ui.params.engine = ui.params.engine == EngineKind::Neural ? EngineKind::Classic : EngineKind::Neural;
+    ui.params_changed = true;
+  }
+  if (pressed(GLFW_KEY_F)) ui.fullscreen_output = !ui.fullscreen_output;
+  if (pressed(GLFW_KEY_ESCAPE)) ui.fullscreen_output = false;
+  if (pressed(GLFW_KEY_R) && ctrl) ui.toggle_recording_requested = true;
+}
+
+}  // namespace lp

@@ -1,0 +1,132 @@
+// Controls panel: engine choice, toggles, sliders. Drawn from the control
+// registry (engine/session/controls.h) so the CLI flags and --set use the same
+// names, ranges and defaults. Every slider has a tooltip; double-click resets it.
+#include "panels/panels.h"
+
+#include "session/controls.h"
+
+#include <imgui_internal.h>  // ClearActiveID: leave text-input mode after a double-click reset
+
+#include <cstring>
+
+namespace lp {
+
+namespace {
+
+bool draw_control(UiState& ui, const ControlSpec& c) {
+  bool changed = false;
+  float v = c.get(ui.params);
+  ImGui::PushID(c.key);
+  switch (c.kind) {
+    case ControlKind::Toggle: {
+      bool b = v >= 0.5f;
+      if (ImGui::Checkbox(c.label, &b)) {
+        c.set(ui.params, b ? 1.f : 0.f);
+        changed = true;
+      }
+      break;
+    }
+    case ControlKind::Choice: {
+      int idx = static_cast<int>(v + 0.5f);
+      ImGui::SetNextItemWidth(-110);
+      if (ImGui::Combo(c.label, &idx, c.choices.data(), static_cast<int>(c.choices.size()))) {
+        c.set(ui.params, static_cast<float>(idx));
+        changed = true;
+      }
+      break;
+    }
+    case ControlKind::Slider: {
+      bool is_auto = false;
+      const ControlSpec* auto_spec = c.auto_key ? find_control(c.auto_key) : nullptr;
+      if (auto_spec) {
+        is_auto = auto_spec->get(ui.params) >= 0.5f;
+        if (ImGui::Checkbox("auto", &is_auto)) {
+          auto_spec->set(ui.params, is_auto ? 1.f : 0.f);
+          changed = true;
+        }
+        ImGui::SameLine();
+      }
+      ImGui::SetNextItemWidth(-110);
+      ImGui::BeginDisabled(is_auto);
+      if (ImGui::SliderFloat(c.label, &v, c.min, c.max, "%.2f")) {
+        c.set(ui.params, v);
+        changed = true;
+      }
+      // Double-click resets to the default (ImGui would otherwise enter text mode).
+      if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) {
+        c.set(ui.params, control_default(c));
+        ImGui::ClearActiveID();
+        changed = true;
+      }
+      ImGui::EndDisabled();
+      break;
+    }
+  }
+  if (ImGui::IsItemHovered() && c.tooltip) ImGui::SetTooltip("%s\n(double-click: reset)", c.tooltip);
+  ImGui::PopID();
+  return changed;
+}
+
+}  // namespace
+
+void draw_controls_panel(UiState& ui, const PanelLayout& l) {
+  ImGui::SetNextWindowPos(l.controls_pos);
+  ImGui::SetNextWindowSize(l.controls_size);
+  ImGui::Begin("Controls", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+
+  // --- Engine
+  SessionStats st = ui.session->stats();
+  int engine = static_cast<int>(ui.params.engine);
+  ImGui::TextUnformatted("Engine");
+  if (ImGui::RadioButton("Classic (mesh warp)", &engine, 0)) ui.params_changed = true;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("Neural (LivePortrait)", &engine, 1)) ui.params_changed = true;
+  ui.params.engine = static_cast<EngineKind>(engine);
+  if (!st.neural_available && !st.neural_unavailable_reason.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored({1, 0.75f, 0.3f, 1}, "Neural unavailable: %s", st.neural_unavailable_reason.c_str());
+    ImGui::TextDisabled("Enable it: models/fetch_weights.sh (online), or export your own weights "
+                        "with models/export_torchscript.py into models/exported/ (see README).");
+    ImGui::PopTextWrapPos();
+  }
+  if (ui.params.engine == EngineKind::Neural) {
+    static const char* devices[] = {"auto", "cpu", "cuda"};
+    static const char* precisions[] = {"auto", "fp32", "fp16"};
+    auto combo = [&](const char* label, std::string& value, const char* const* items, int n) {
+      int cur = 0;
+      for (int i = 0; i < n; ++i)
+        if (value == items[i]) cur = i;
+      ImGui::SetNextItemWidth(-110);
+      if (ImGui::Combo(label, &cur, items, n)) {
+        value = items[cur];
+        ui.params_changed = true;
+      }
+    };
+    combo("Device", ui.params.device, devices, 3);
+    combo("Precision", ui.params.precision, precisions, 3);
+  }
+  if (ImGui::Button("Re-zero (R)")) ui.session->rezero();
+  ImGui::SameLine();
+  if (ImGui::Button(ui.session->paused() ? "Resume (Space)" : "Pause (Space)"))
+    ui.session->set_paused(!ui.session->paused());
+
+  // --- Registry-driven groups
+  const char* group = nullptr;
+  bool open = true;
+  for (const auto& c : control_specs()) {
+    // The "auto" toggles are drawn next to their sliders.
+    if (std::strcmp(c.key, "eye_open_auto") == 0 || std::strcmp(c.key, "lip_open_auto") == 0) continue;
+    if (!group || std::strcmp(group, c.group) != 0) {
+      group = c.group;
+      open = ImGui::CollapsingHeader(group, std::strcmp(group, "Crop") == 0 ? 0 : ImGuiTreeNodeFlags_DefaultOpen);
+    }
+    if (open && draw_control(ui, c)) ui.params_changed = true;
+  }
+  if (ImGui::Button("Reset all expression sliders")) {
+    ui.params.animation.edit = ExpressionEdit{};
+    ui.params_changed = true;
+  }
+  ImGui::End();
+}
+
+}  // namespace lp

@@ -1,0 +1,44 @@
+#include "panels/panels.h"
+
+#include <algorithm>
+
+namespace lp {
+
+PanelLayout compute_layout(float w, float h, bool fullscreen_output) {
+  PanelLayout l{};
+  const float status_h = 28.f;
+  l.status_pos = {0, h - status_h};
+  l.status_size = {w, status_h};
+  if (fullscreen_output) {
+    l.output_pos = {0, 0};
+    l.output_size = {w, h - status_h};
+    return l;
+  }
+  const float left_w = std::clamp(w * 0.22f, 220.f, 420.f);
+  const float right_w = std::clamp(w * 0.24f, 260.f, 440.f);
+  const float body_h = h - status_h;
+  l.source_pos = {0, 0};
+  l.source_size = {left_w, body_h * 0.5f};
+  l.driving_pos = {0, body_h * 0.5f};
+  l.driving_size = {left_w, body_h * 0.5f};
+  l.output_pos = {left_w, 0};
+  l.output_size = {w - left_w - right_w, body_h};
+  l.controls_pos = {w - right_w, 0};
+  l.controls_size = {right_w, body_h};
+  return l;
+}
+
+ImVec4 draw_fitted_image(const gl::Texture& tex, ImVec2 avail, bool flip_v) {
+  if (!tex.valid() || tex.width() <= 0 || tex.height() <= 0 || avail.x < 4 || avail.y < 4)
+    return {0, 0, 0, 0};
+  const float s = std::min(avail.x / tex.width(), avail.y / tex.height());
+  const ImVec2 size{tex.width() * s, tex.height() * s};
+  ImVec2 cur = ImGui::GetCursorPos();
+  ImGui::SetCursorPos({cur.x + (avail.x - size.x) * 0.5f, cur.y + (avail.y - size.y) * 0.5f});
+  const ImVec2 screen = ImGui::GetCursorScreenPos();
+  ImGui::Image(tex.imgui_id(), size, flip_v ? ImVec2(0, 1) : ImVec2(0, 0),
+               flip_v ? ImVec2(1, 0) : ImVec2(1, 1));
+  return {screen.x, screen.y, size.x, size.y};
+}
+
+}  // namespace lp

@@ -1,0 +1,37 @@
+#pragma once
+// The panels of the main window, one function each, drawn every frame from
+// main()'s loop. They read the session's state and change it only through its
+// public methods and the UiState parameters.
+#include "hotkeys.h"
+#include "ui_state.h"
+
+#include <imgui.h>
+
+namespace lp {
+
+struct PanelLayout {
+  ImVec2 source_pos, source_size;
+  ImVec2 driving_pos, driving_size;
+  ImVec2 output_pos, output_size;
+  ImVec2 controls_pos, controls_size;
+  ImVec2 status_pos, status_size;
+};
+
+// Splits the window: inputs on the left, output in the middle, controls on the
+// right, status bar at the bottom. Fullscreen output takes everything.
+PanelLayout compute_layout(float width, float height, bool fullscreen_output);
+
+void draw_source_panel(UiState& ui, const PanelLayout& l);
+void draw_driving_panel(UiState& ui, const PanelLayout& l);
+void draw_output_panel(UiState& ui, const PanelLayout& l);
+void draw_controls_panel(UiState& ui, const PanelLayout& l);
+void draw_status_bar(UiState& ui, const PanelLayout& l);
+void draw_help_overlay(UiState& ui);
+void draw_message_banner(UiState& ui, double now);
+void draw_export_dialog(UiState& ui);
+
+// Draws `tex` fitted (aspect-correct, centred) into the available region.
+// flip_v for GL render targets. Returns the image rectangle on screen.
+ImVec4 draw_fitted_image(const gl::Texture& tex, ImVec2 avail, bool flip_v);
+
+}  // namespace lp

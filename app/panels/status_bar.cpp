@@ -1,0 +1,70 @@
+// Status bar: capture / engine / display rates, ms per frame, latency, engine
+// and device, plus the newest message.
+#include "panels/panels.h"
+
+namespace lp {
+
+void draw_status_bar(UiState& ui, const PanelLayout& l) {
+  ImGui::SetNextWindowPos(l.status_pos);
+  ImGui::SetNextWindowSize(l.status_size);
+  ImGui::Begin("##status", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+  SessionStats s = ui.session->stats();
+  ImGui::Text("capture %4.1f fps | engine %4.1f fps %5.1f ms | display %4.1f fps | latency p50 %5.1f ms | %s on %s%s%s",
+              s.capture_fps, s.engine_fps, s.engine_ms, ui.display_fps, s.latency_p50_ms,
+              s.engine_name.empty() ? "no engine" : s.engine_name.c_str(),
+              s.engine_device.empty() ? "CPU" : s.engine_device.c_str(), s.engine_status.empty() ? "" : " | ",
+              s.engine_status.c_str());
+  if (ImGui::IsItemHovered() && !s.stages.empty()) {
+    std::string tip;
+    for (const auto& st : s.stages) tip += std::string(st.name) + ": " + std::to_string(st.ms).substr(0, 5) + " ms\n";
+    ImGui::SetTooltip("%s", tip.c_str());
+  }
+  if (ui.session->paused()) {
+    ImGui::SameLine();
+    ImGui::TextColored({1, 0.8f, 0.3f, 1}, " | PAUSED");
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled(" | F1 help");
+  ImGui::End();
+}
+
+void draw_message_banner(UiState& ui, double now) {
+  if (ui.banner.empty() || now > ui.banner_until) return;
+  ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos({io.DisplaySize.x * 0.5f, 40.f}, ImGuiCond_Always, {0.5f, 0.f});
+  ImGui::SetNextWindowBgAlpha(0.92f);
+  ImGui::Begin("##banner", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
+  const ImVec4 color = ui.banner_level == MessageLevel::Error     ? ImVec4(1, 0.45f, 0.45f, 1)
+                       : ui.banner_level == MessageLevel::Warning ? ImVec4(1, 0.8f, 0.3f, 1)
+                                                                  : ImVec4(0.8f, 0.95f, 0.8f, 1);
+  ImGui::PushTextWrapPos(io.DisplaySize.x * 0.6f);
+  ImGui::TextColored(color, "%s", ui.banner.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::End();
+}
+
+void draw_help_overlay(UiState& ui) {
+  if (!ui.show_help) return;
+  ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos({io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f}, ImGuiCond_Always, {0.5f, 0.5f});
+  ImGui::Begin("Hotkeys (F1)", &ui.show_help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+  int n = 0;
+  const HotkeyInfo* t = hotkey_table(&n);
+  if (ImGui::BeginTable("keys", 2)) {
+    for (int i = 0; i < n; ++i) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(t[i].keys);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(t[i].action);
+    }
+    ImGui::EndTable();
+  }
+  ImGui::TextDisabled("Drop an image to change the portrait, a video to drive it.");
+  ImGui::End();
+}
+
+}  // namespace lp

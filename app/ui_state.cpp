@@ -1,0 +1,14 @@
+#include "ui_state.h"
+
+namespace lp {
+
+void UiState::post(MessageLevel level, const std::string& text, double now) {
+  log.push_back({level, text, now});
+  while (log.size() > 200) log.pop_front();
+  // Errors stay longer on screen than information.
+  banner = text;
+  banner_level = level;
+  banner_until = now + (level == MessageLevel::Error ? 8.0 : level == MessageLevel::Warning ? 6.0 : 3.0);
+}
+
+}  // namespace lp

@@ -1,0 +1,286 @@
+#include "classic/classic_animator.h"
+
+#include "classic/landmark_retargeting.h"
+#include "vision/face_detector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace lp {
+
+namespace {
+
+constexpr float kDegToRad = 3.14159265358979f / 180.f;
+// How much of the skin colour a fully closed upper lid takes on (between the
+// lashes and the crease).
+constexpr float kLidTint = 0.6f;
+
+std::string label(const std::string& name) { return name.empty() ? std::string("source image") : name; }
+
+// How open a driving eye is relative to the reference: 1 = as open as in the
+// reference frame, 0 = closed.
+float eye_fraction(float ratio, float reference) {
+  const float span = reference - ClassicAnimator::kClosedEyeRatio;
+  if (span < 0.03f) return 1.f;  // the reference eye is (almost) closed: no scale to compare with
+  return std::clamp((ratio - ClassicAnimator::kClosedEyeRatio) / span, 0.f, 1.3f);
+}
+
+// Median colour of two small patches under the eyes, beside the nose: the
+// face's skin tone, lit as the eye region is.
+cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
+  std::vector<uchar> ch[3];
+  const float radius = std::max(1.f, 0.1f * frame.scale);
+  for (float side : {-0.45f, 0.45f}) {
+    const cv::Point2f c = frame.to_image({side, 0.6f});
+    const int x0 = std::max(0, static_cast<int>(c.x - radius)), x1 = std::min(bgr.cols - 1, static_cast<int>(c.x + radius));
+    const int y0 = std::max(0, static_cast<int>(c.y - radius)), y1 = std::min(bgr.rows - 1, static_cast<int>(c.y + radius));
+    for (int y = y0; y <= y1; ++y)
+      for (int x = x0; x <= x1; ++x) {
+        const uchar* p = bgr.ptr<uchar>(y) + x * bgr.channels();
+        for (int k = 0; k < 3; ++k) ch[k].push_back(p[k]);
+      }
+  }
+  cv::Vec3f out(150.f, 170.f, 210.f);
+  if (ch[0].empty()) return out;
+  for (int k = 0; k < 3; ++k) {
+    std::nth_element(ch[k].begin(), ch[k].begin() + ch[k].size() / 2, ch[k].end());
+    out[k] = 0.95f * ch[k][ch[k].size() / 2];
+  }
+  return out;
+}
+
+// Fold guard: a driving face can move landmarks further than the mesh can
+// follow (a far-side brow crossing the jaw in a strong head turn). Vertices of
+// folded triangles are pulled back towards the head-pose-only shape (the rest
+// shape moved rigidly, which cannot fold) until no triangle is mirrored.
+void unfold(const FaceMesh& mesh, const HeadPose& pose, std::vector<cv::Point2f>& positions) {
+  if (count_folded_triangles(mesh.vertices, positions, mesh.triangles) == 0) return;
+  const std::vector<cv::Point2f> rigid = apply_head_pose(mesh, mesh.face_units, pose);
+  std::vector<char> mark(positions.size());
+  auto area = [](const cv::Point2f& a, const cv::Point2f& b, const cv::Point2f& c) {
+    return (b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y);
+  };
+  for (int iter = 0; iter < 8; ++iter) {
+    std::fill(mark.begin(), mark.end(), 0);
+    bool any = false;
+    for (const auto& t : mesh.triangles) {
+      const cv::Vec3i one(t);
+      if (count_folded_triangles(mesh.vertices, positions, {one}) == 0) continue;
+      // Leave alone what the rigid shape folds too: pulling back cannot help.
+      if ((area(rigid[t[0]], rigid[t[1]], rigid[t[2]]) > 0) !=
+          (area(mesh.vertices[t[0]], mesh.vertices[t[1]], mesh.vertices[t[2]]) > 0))
+        continue;
+      mark[t[0]] = mark[t[1]] = mark[t[2]] = 1;
+      any = true;
+    }
+    if (!any) return;
+    const float keep = iter < 7 ? 0.5f : 0.f;
+    for (size_t v = 0; v < positions.size(); ++v)
+      if (mark[v]) positions[v] = rigid[v] + (positions[v] - rigid[v]) * keep;
+  }
+}
+
+}  // namespace
+
+ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const Face& face, const std::string& name) {
+  ClassicPrepareResult r;
+  if (source_bgr.empty() || (source_bgr.type() != CV_8UC3 && source_bgr.type() != CV_8UC4)) {
+    r.error = label(name) + ": not a colour image (expected 8-bit BGR)";
+    return r;
+  }
+  FaceMeshResult mesh = build_face_mesh(face.landmarks, source_bgr.size());
+  if (!mesh.ok()) {
+    r.error = label(name) + ": " + mesh.error;
+    return r;
+  }
+  auto src = std::make_shared<PreparedClassicSource>();
+  src->name = name;
+  src->size = source_bgr.size();
+  src->face = face;
+  src->mesh = std::move(mesh.mesh);
+  src->openness = compute_openness(face.landmarks);
+  src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
+  r.source = std::move(src);
+  return r;
+}
+
+ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const FaceDetector& detector, int face_index,
+                                              const std::string& name) {
+  DetectOptions opts;
+  opts.source_name = name;
+  const DetectionResult det = detector.detect(source_bgr, opts);
+  if (!det.ok()) {
+    ClassicPrepareResult r;
+    r.error = det.message.empty() ? label(name) + ": " + to_string(det.status) : det.message;
+    if (det.status == DetectStatus::NoFace)
+      r.error += " (the classic engine animates a human face; choose a portrait with a visible frontal face)";
+    return r;
+  }
+  if (face_index < 0 || face_index >= static_cast<int>(det.faces.size())) {
+    ClassicPrepareResult r;
+    r.error = label(name) + ": face " + std::to_string(face_index) + " requested, but only " +
+              std::to_string(det.faces.size()) + " found";
+    return r;
+  }
+  return prepare(source_bgr, det.faces[face_index], name);
+}
+
+void ClassicAnimator::set_reference(const Landmarks68& landmarks) {
+  reference_ = DrivingReference(landmarks);
+  rezero_pending_ = false;
+}
+
+WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::optional<Landmarks68>& driving,
+                                  const AnimationParams& params, double time_s, const IdleMotionParams& idle) {
+  const FaceMesh& mesh = src.mesh;
+  Landmarks68 q;
+  std::copy(mesh.face_units.begin(), mesh.face_units.begin() + kNumLandmarks, q.begin());
+  const Openness& so = src.openness;
+  const float mult = params.driving_multiplier;
+  const bool relative = params.relative_motion;
+  const AnimationRegion region = params.region;
+  const bool eyes_driven = region == AnimationRegion::All || region == AnimationRegion::Expression ||
+                           region == AnimationRegion::Eyes;
+  const bool lips_driven = region == AnimationRegion::All || region == AnimationRegion::Expression ||
+                           region == AnimationRegion::Lips;
+
+  HeadPose pose;
+  OpennessTargets auto_t{so.right_eye, so.left_eye, so.lip};
+
+  if (driving) {
+    if (rezero_pending_ || !reference_.valid()) set_reference(*driving);
+    const DrivingMotion dm = reference_.motion_of(*driving);
+    const Openness d = compute_openness(*driving);
+    const Openness& r = reference_.openness();
+    if (relative) {
+      for (int i = 0; i < kNumLandmarks; ++i)
+        if (region_has_expression(region, i)) q[i] += dm.expression[i] * mult;
+    } else {
+      // Absolute: the inner features (brows, nose, eyes, mouth) take the
+      // driving face's shape in its own frame; the jaw follows relatively.
+      const FaceFrame df = FaceFrame::from_landmarks(*driving);
+      for (int i = 0; i < kNumLandmarks; ++i) {
+        if (!region_has_expression(region, i)) continue;
+        if (i >= 17)
+          q[i] += (df.to_face((*driving)[i]) - q[i]) * mult;
+        else
+          q[i] += dm.expression[i] * mult;
+      }
+    }
+    if (region_has_pose(region)) {
+      pose = dm.pose;
+      if (!relative) pose.roll = FaceFrame::from_landmarks(*driving).roll - mesh.frame.roll;
+    }
+    if (eyes_driven) {
+      if (relative) {
+        auto_t.right_eye = so.right_eye * std::max(0.f, 1.f + mult * (eye_fraction(d.right_eye, r.right_eye) - 1.f));
+        auto_t.left_eye = so.left_eye * std::max(0.f, 1.f + mult * (eye_fraction(d.left_eye, r.left_eye) - 1.f));
+      } else {
+        auto_t.right_eye = d.right_eye;
+        auto_t.left_eye = d.left_eye;
+      }
+    }
+    if (lips_driven) {
+      if (relative) {
+        // normalize_lip (official flag_normalize_lip): a source with parted
+        // lips is animated from closed lips.
+        const float base = params.normalize_lip && so.lip > 0.03f ? 0.f : so.lip;
+        auto_t.lip = std::max(0.f, base + mult * (d.lip - r.lip));
+      } else {
+        auto_t.lip = d.lip;
+      }
+    }
+  } else if (idle.enabled) {
+    const IdleSample s = idle_motion(time_s, idle);
+    pose.yaw = s.yaw_deg * kDegToRad;
+    pose.pitch = s.pitch_deg * kDegToRad;
+    pose.roll = s.roll_deg * kDegToRad;
+    pose.translation = {s.dx, s.dy};
+    pose.scale = s.scale;
+    auto_t.right_eye = so.right_eye * s.eye_open_fraction;
+    auto_t.left_eye = so.left_eye * s.eye_open_fraction;
+    auto_t.lip = so.lip + s.lip_open;
+  }
+
+  OpennessTargets t = auto_t;
+  if (!params.eye_open_auto) t.right_eye = t.left_eye = params.eye_open;
+  if (!params.lip_open_auto) t.lip = params.lip_open;
+
+  const ExpressionEdit& e = params.edit;
+  if (e.any()) {
+    apply_expression_edit(q, e);
+    adjust_targets_for_edit(t, e);
+    pose.yaw += e.head_yaw * kDegToRad;
+    pose.pitch += e.head_pitch * kDegToRad;
+    pose.roll += e.head_roll * kDegToRad;
+  }
+  set_eye_openness(q, 0, t.right_eye);
+  set_eye_openness(q, 1, t.left_eye);
+  set_lip_openness(q, t.lip);
+
+  // All vertices in face units: landmarks as computed, the others following
+  // their landmarks, the pupils at the driven eye centres (+ pupil sliders).
+  std::vector<cv::Point2f> qv = mesh.face_units;
+  for (int i = 0; i < kNumLandmarks; ++i) qv[i] = q[i];
+  for (int v = kNumLandmarks; v < mesh.num_vertices(); ++v) {
+    const VertexInfluence& inf = mesh.influence[v];
+    for (int k = 0; k < 3; ++k)
+      if (inf.weight[k] != 0.f) qv[v] += (q[inf.landmark[k]] - mesh.face_units[inf.landmark[k]]) * inf.weight[k];
+  }
+  for (int eye = 0; eye < 2; ++eye) {
+    const int f = eye == 0 ? 36 : 42;
+    const int pv = eye == 0 ? mesh.pupil_right : mesh.pupil_left;
+    const cv::Point2f centre = (q[f + 1] + q[f + 2] + q[f + 4] + q[f + 5]) * 0.25f;
+    const cv::Point2f rest = (mesh.face_units[f + 1] + mesh.face_units[f + 2] + mesh.face_units[f + 4] +
+                              mesh.face_units[f + 5]) * 0.25f;
+    qv[pv] = mesh.face_units[pv] + (centre - rest);
+    if (e.pupil_x != 0.f || e.pupil_y != 0.f) {
+      const float src_ratio = eye == 0 ? so.right_eye : so.left_eye;
+      const float open = std::clamp((eye == 0 ? t.right_eye : t.left_eye) / std::max(src_ratio, 0.05f), 0.f, 1.f);
+      const float len = static_cast<float>(cv::norm(q[f + 3] - q[f]));
+      qv[pv] += cv::Point2f(e.pupil_x / 15.f * 0.18f * len, e.pupil_y / 15.f * 0.12f * len) * open;
+    }
+  }
+
+  WarpMesh out;
+  out.size = src.size;
+  out.positions = apply_head_pose(mesh, qv, pose);
+  unfold(mesh, pose, out.positions);
+  out.texcoords = mesh.vertices;
+  out.mouth_v.assign(mesh.vertices.size(), 0.f);
+  out.tint.assign(mesh.vertices.size(), 0.f);
+  out.tint_bgr = src.skin_bgr;
+  for (int i : {65, 66, 67}) out.mouth_v[i] = 1.f;
+  out.mouth_v[60] = out.mouth_v[64] = 0.5f;
+  out.triangles = mesh.triangles;
+  out.mouth_triangles = mesh.mouth_triangles;
+  out.mouth_polygon.assign(out.positions.begin() + 60, out.positions.begin() + 68);
+  out.mouth_darkness = 0.92f * std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
+  // A closing lid shows skin that was folded into the crease when the eye was
+  // open; we have no such skin, so the lid band borrows it from above: the
+  // texture slides up from the lashes towards the brow as the eye closes.
+  for (int eye = 0; eye < 2; ++eye) {
+    const float src_ratio = eye == 0 ? so.right_eye : so.left_eye;
+    const float target = eye == 0 ? t.right_eye : t.left_eye;
+    if (src_ratio < 0.05f || target >= src_ratio) continue;
+    const float closure = std::clamp(1.f - target / src_ratio, 0.f, 1.f);
+    const int brow = eye == 0 ? 19 : 24;
+    for (int k = 0; k < 2; ++k) {
+      const int lash = mesh.lash_vertex[eye][k], crease = mesh.crease_vertex[eye][k];
+      if (lash < 0 || crease < 0) continue;
+      const cv::Point2f brow_px = (mesh.vertices[brow] + mesh.vertices[brow + (eye == 0 ? 1 : -1)]) * 0.5f;
+      out.texcoords[lash] += (mesh.vertices[crease] - mesh.vertices[lash]) * (0.6f * closure);
+      out.texcoords[crease] += (brow_px - mesh.vertices[crease]) * (0.45f * closure);
+      out.tint[lash] = kLidTint * closure;
+      out.tint[crease] = kLidTint * closure;
+    }
+  }
+  out.mask = mesh.mask;
+  out.eye_open_right = t.right_eye;
+  out.eye_open_left = t.left_eye;
+  out.lip_open = t.lip;
+  return out;
+}
+
+}  // namespace lp

@@ -1,0 +1,63 @@
+#pragma once
+// The classic engine's per-frame output: pure data describing a piecewise-
+// affine warp of the source portrait. It is drawn by the GL pass
+// (app/gl/mesh_warp_pass.h, shaders/mesh_warp.{vert,frag}) in the live app and
+// by render_cpu() (warp_render_cpu.h) in tests and the CLI; both follow the
+// rules written here, so they agree to within rounding.
+//
+// Coordinates: source-image pixels in OpenCV's pixel-centre convention (pixel
+// (i, j) has its centre at (i, j); the image covers [-0.5, W-0.5] x
+// [-0.5, H-0.5]). GL adds 0.5 and divides by the size to get texture
+// coordinates / window positions. Row 0 of the image is row 0 of the
+// framebuffer and t = 0 of the textures (no vertical flip inside the pass).
+#include <opencv2/core.hpp>
+
+#include <vector>
+
+namespace lp {
+
+// Feathered elliptic region: 1 inside `inner`, smooth (GLSL smoothstep) ramp
+// to 0 at `outer` (radii normalised by the ellipse's semi-axes). Outside it the
+// output is the source pixel, bit for bit.
+struct FeatherMask {
+  cv::Point2f center;           // pixels
+  cv::Point2f semi_axes{1, 1};  // pixels, along the rotated x and y axes
+  float angle = 0.f;            // radians (the face's roll)
+  float inner = 0.85f;
+  float outer = 1.0f;
+
+  // The same arithmetic as shaders/mesh_warp.frag (float, smoothstep).
+  float value(float x, float y) const;
+  // Pixels where value() can be non-zero, clipped to an image of `size`.
+  cv::Rect bounding_rect(const cv::Size& size) const;
+};
+
+struct WarpMesh {
+  cv::Size size;                        // source image size = output size
+  std::vector<cv::Point2f> positions;   // driven vertex positions (output pixels)
+  std::vector<cv::Point2f> texcoords;   // where each vertex samples the source (source pixels)
+  std::vector<float> mouth_v;           // per vertex: 0 = upper inner lip .. 1 = lower inner lip
+  std::vector<float> tint;              // per vertex 0..1: share of tint_bgr in the colour (closing lids)
+  std::vector<cv::Vec3i> triangles;     // skin triangles (drawn first)
+  std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn second, shaded)
+  std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour 60..67 (for overlays)
+
+  // Mouth interior: colour = mix(texel, mix(top, bottom, mouth_v), darkness).
+  float mouth_darkness = 0.f;                  // 0 = plain texture (mouth as in the source)
+  cv::Vec3f mouth_top_bgr{52.f, 52.f, 74.f};   // 0..255, near the upper teeth
+  cv::Vec3f mouth_bottom_bgr{20.f, 16.f, 36.f};
+
+  // Every triangle: colour = mix(texel, tint_bgr, tint), tint interpolated
+  // per pixel: a closing lid takes on the skin's colour instead of showing the
+  // dark eye socket stretched over the eye.
+  cv::Vec3f tint_bgr{150.f, 170.f, 210.f};  // 0..255, the face's skin colour
+
+  FeatherMask mask;  // where the warp is composited over the source
+
+  // Targets the mesh was built for (diagnostics / UI).
+  float eye_open_right = 0.f, eye_open_left = 0.f, lip_open = 0.f;
+
+  bool empty() const { return positions.empty(); }
+};
+
+}  // namespace lp

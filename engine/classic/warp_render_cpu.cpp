@@ -1,0 +1,138 @@
+#include "classic/warp_render_cpu.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace lp {
+
+namespace {
+
+// Fills the remap maps (and the mouth attribute) for the pixel centres inside
+// one driven triangle. Pixels on a shared edge are written by both triangles
+// with (almost) the same value, so there are no gaps.
+void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, cv::Mat& mapx, cv::Mat& mapy,
+               cv::Mat& tint, cv::Mat* mouth) {
+  const cv::Point2f P0 = mesh.positions[tri[0]], P1 = mesh.positions[tri[1]], P2 = mesh.positions[tri[2]];
+  const double area2 = static_cast<double>(P1.x - P0.x) * (P2.y - P0.y) - static_cast<double>(P2.x - P0.x) * (P1.y - P0.y);
+  if (std::abs(area2) < 1e-6) return;
+  const float minx = std::min({P0.x, P1.x, P2.x}), maxx = std::max({P0.x, P1.x, P2.x});
+  const float miny = std::min({P0.y, P1.y, P2.y}), maxy = std::max({P0.y, P1.y, P2.y});
+  const int x0 = std::max(roi.x, static_cast<int>(std::ceil(minx - 1e-3f)));
+  const int x1 = std::min(roi.x + roi.width - 1, static_cast<int>(std::floor(maxx + 1e-3f)));
+  const int y0 = std::max(roi.y, static_cast<int>(std::ceil(miny - 1e-3f)));
+  const int y1 = std::min(roi.y + roi.height - 1, static_cast<int>(std::floor(maxy + 1e-3f)));
+  if (x0 > x1 || y0 > y1) return;
+  // Barycentrics as linear functions of (x, y).
+  const double inv = 1.0 / area2;
+  const double a0 = (P1.y - P2.y) * inv, b0 = (P2.x - P1.x) * inv,
+               c0 = (static_cast<double>(P1.x) * P2.y - static_cast<double>(P2.x) * P1.y) * inv;
+  const double a1 = (P2.y - P0.y) * inv, b1 = (P0.x - P2.x) * inv,
+               c1 = (static_cast<double>(P2.x) * P0.y - static_cast<double>(P0.x) * P2.y) * inv;
+  const cv::Point2f T0 = mesh.texcoords[tri[0]], T1 = mesh.texcoords[tri[1]], T2 = mesh.texcoords[tri[2]];
+  const float m0 = mesh.mouth_v[tri[0]], m1 = mesh.mouth_v[tri[1]], m2 = mesh.mouth_v[tri[2]];
+  const float k0 = mesh.tint[tri[0]], k1 = mesh.tint[tri[1]], k2 = mesh.tint[tri[2]];
+  constexpr double kEps = -1e-7;
+  for (int y = y0; y <= y1; ++y) {
+    float* mx = mapx.ptr<float>(y - roi.y) - roi.x;
+    float* my = mapy.ptr<float>(y - roi.y) - roi.x;
+    float* mm = mouth ? mouth->ptr<float>(y - roi.y) - roi.x : nullptr;
+    float* mt = tint.ptr<float>(y - roi.y) - roi.x;
+    const double l0y = b0 * y + c0, l1y = b1 * y + c1;
+    for (int x = x0; x <= x1; ++x) {
+      const double l0 = a0 * x + l0y, l1 = a1 * x + l1y, l2 = 1.0 - l0 - l1;
+      if (l0 < kEps || l1 < kEps || l2 < kEps) continue;
+      mx[x] = static_cast<float>(l0 * T0.x + l1 * T1.x + l2 * T2.x);
+      my[x] = static_cast<float>(l0 * T0.y + l1 * T1.y + l2 * T2.y);
+      mt[x] = static_cast<float>(l0 * k0 + l1 * k1 + l2 * k2);
+      if (mm) mm[x] = static_cast<float>(l0 * m0 + l1 * m1 + l2 * m2);
+    }
+  }
+}
+
+template <int C>
+void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
+               const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
+  const FeatherMask& fm = mesh.mask;
+  const float ca = std::cos(fm.angle), sa = std::sin(fm.angle);
+  const float ia = 1.f / fm.semi_axes.x, ib = 1.f / fm.semi_axes.y;
+  const float inner = fm.inner, span = fm.outer - fm.inner;
+  const float dark = mesh.mouth_darkness;
+  for (int y = roi.y; y < roi.y + roi.height; ++y) {
+    const auto* s = source.ptr<cv::Vec<uchar, C>>(y);
+    const auto* w = warped.ptr<cv::Vec<uchar, C>>(y - roi.y) - roi.x;
+    const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
+    const float* tv = tint.ptr<float>(y - roi.y) - roi.x;
+    auto* o = out.ptr<cv::Vec<uchar, C>>(y);
+    const float dy = y - fm.center.y;
+    for (int x = roi.x; x < roi.x + roi.width; ++x) {
+      const float dx = x - fm.center.x;
+      const float u = (ca * dx + sa * dy) * ia, v = (-sa * dx + ca * dy) * ib;
+      const float rho = std::sqrt(u * u + v * v);
+      float t = std::min(1.f, std::max(0.f, (rho - inner) / span));
+      const float m = 1.f - t * t * (3.f - 2.f * t);
+      if (m <= 0.f) continue;  // outside the region: the source pixel, untouched
+      float c[4];
+      for (int k = 0; k < C; ++k) c[k] = w[x][k];
+      if (tv[x] > 0.f)
+        for (int k = 0; k < 3; ++k) c[k] = c[k] + (mesh.tint_bgr[k] - c[k]) * tv[x];
+      if (mv[x] >= 0.f) {  // mouth interior
+        const float f = std::min(1.f, mv[x]);
+        for (int k = 0; k < 3; ++k) {
+          const float shade = mesh.mouth_top_bgr[k] + (mesh.mouth_bottom_bgr[k] - mesh.mouth_top_bgr[k]) * f;
+          c[k] = c[k] + (shade - c[k]) * dark;
+        }
+      }
+      for (int k = 0; k < C; ++k) o[x][k] = cv::saturate_cast<uchar>(s[x][k] + (c[k] - s[x][k]) * m);
+    }
+  }
+}
+
+}  // namespace
+
+cv::Mat render_mask(const WarpMesh& mesh) {
+  cv::Mat m(mesh.size, CV_32FC1, cv::Scalar(0));
+  const cv::Rect roi = mesh.mask.bounding_rect(mesh.size);
+  for (int y = roi.y; y < roi.y + roi.height; ++y)
+    for (int x = roi.x; x < roi.x + roi.width; ++x) m.at<float>(y, x) = mesh.mask.value(x, y);
+  return m;
+}
+
+cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
+  if (source.empty() || source.size() != mesh.size || (source.type() != CV_8UC3 && source.type() != CV_8UC4) ||
+      mesh.positions.size() != mesh.texcoords.size() || mesh.mouth_v.size() != mesh.positions.size() ||
+      mesh.tint.size() != mesh.positions.size())
+    return {};
+  cv::Mat out = source.clone();
+  const cv::Rect roi = mesh.mask.bounding_rect(mesh.size);
+  if (roi.empty()) return out;
+
+  cv::Mat mapx(roi.size(), CV_32FC1), mapy(roi.size(), CV_32FC1);
+  for (int y = 0; y < roi.height; ++y) {
+    float* mx = mapx.ptr<float>(y);
+    float* my = mapy.ptr<float>(y);
+    for (int x = 0; x < roi.width; ++x) {
+      mx[x] = static_cast<float>(x + roi.x);
+      my[x] = static_cast<float>(y + roi.y);
+    }
+  }
+  cv::Mat mouth(roi.size(), CV_32FC1, cv::Scalar(-1.f));
+  cv::Mat tint(roi.size(), CV_32FC1, cv::Scalar(0.f));
+  const int n = static_cast<int>(mesh.positions.size());
+  auto valid = [n](const cv::Vec3i& t) { return t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && t[0] < n && t[1] < n && t[2] < n; };
+  for (const auto& t : mesh.triangles)
+    if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, nullptr);
+  for (const auto& t : mesh.mouth_triangles)
+    if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, &mouth);
+
+  cv::Mat warped;
+  cv::remap(source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  if (source.channels() == 3)
+    composite<3>(source, warped, mouth, tint, mesh, roi, out);
+  else
+    composite<4>(source, warped, mouth, tint, mesh, roi, out);
+  return out;
+}
+
+}  // namespace lp

@@ -1,0 +1,25 @@
+#pragma once
+// The CPU renderer of a WarpMesh: the oracle for the GL mesh-warp pass in
+// tests, and the path of `livepuppet-cli render` where there is no OpenGL.
+// Follows the rules in warp_mesh.h exactly as shaders/mesh_warp.frag does:
+//  - every output pixel centre inside a driven triangle samples the source
+//    bilinearly (clamp to edge) at the barycentric mix of the triangle's
+//    texcoords (one cv::remap over maps filled triangle by triangle);
+//  - mouth triangles are drawn after the skin and shaded: mix(texel,
+//    mix(top, bottom, mouth_v), mouth_darkness);
+//  - the result is composited over the source with the feathered mask, and
+//    pixels where the mask is 0 are copied, so they equal the source exactly.
+#include "classic/warp_mesh.h"
+
+#include <opencv2/core.hpp>
+
+namespace lp {
+
+// source: CV_8UC3 (BGR) or CV_8UC4, of size mesh.size. Returns an image of the
+// same size and type; an empty Mat when the inputs do not match.
+cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh);
+
+// The mask of a mesh as a CV_32FC1 image (FeatherMask::value per pixel).
+cv::Mat render_mask(const WarpMesh& mesh);
+
+}  // namespace lp

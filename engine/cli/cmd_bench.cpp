@@ -1,0 +1,46 @@
+// `livepuppet-cli bench`: see engine/core/bench.h.
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "core/bench.h"
+
+int cmd_bench(int argc, char** argv) {
+  lp::BenchOptions o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value");
+      return argv[++i];
+    };
+    try {
+      if (a == "--models") o.models_dir = value("--models");
+      else if (a == "--device") o.device = value("--device");
+      else if (a == "--precision") o.precision = value("--precision");
+      else if (a == "--frames") o.frames = std::stoi(value("--frames"));
+      else if (a == "--warmup") o.warmup = std::stoi(value("--warmup"));
+      else if (a == "--batch") o.batch = std::stoi(value("--batch"));
+      else if (a == "--optimize") o.optimize = true;
+      else if (a == "-h" || a == "--help") {
+        std::cout << "usage: livepuppet-cli bench --models DIR [--device auto|cpu|cuda] [--precision auto|fp32|fp16] "
+                     "[--frames N] [--warmup N] [--batch B] [--optimize]\n";
+        return 0;
+      } else {
+        throw std::invalid_argument("unknown option " + a);
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "bench: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (o.models_dir.empty()) {
+    std::cerr << "bench: --models DIR is required\n";
+    return 2;
+  }
+  try {
+    return lp::run_bench(o, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "bench: " << e.what() << "\n";
+    return 2;
+  }
+}

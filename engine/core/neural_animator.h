@@ -1,0 +1,144 @@
+#pragma once
+// The LivePortrait per-source / per-frame pipeline on a loaded ModelSet:
+//   prepare_source (once per portrait): F and M on the 256x256 source crop
+//   animate (per driving frame):        M -> keypoint maths -> stitching /
+//                                       retargeting MLPs -> W -> G
+// Inputs are tensors and plain floats only (the session layer does the OpenCV
+// cropping and the landmark ratios); the 512x512 output stays on the model's
+// device. animate*/rezero/reset change the animator's state (driving reference,
+// smoothing): call them from one thread. prepare_source reads only the model set
+// and may run on another thread (e.g. hot-swapping a portrait while animating).
+#include <torch/script.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/animation_params.h"
+#include "core/keypoints.h"
+#include "core/model_set.h"
+#include "core/one_euro.h"
+
+namespace lp {
+
+// Official eye / lip "close ratios" of a face (vision layer); a negative value
+// means unknown (no landmarks), which disables what needs it.
+struct DrivingRatios {
+  float eye_left = -1.f;   // official calc_eye_close_ratio, first eye
+  float eye_right = -1.f;  // second eye
+  float lip = -1.f;        // official calc_lip_close_ratio
+};
+
+struct SourceState {
+  uint64_t id = 0;               // unique per prepare_source call
+  torch::Tensor feature_3d;      // [1,32,16,64,64], compute dtype, on the device
+  MotionInfo motion;             // float32, batch 1
+  torch::Tensor x_s;             // [1,21,3] transformed source keypoints
+  float eye_ratio_left = -1.f, eye_ratio_right = -1.f, lip_ratio = -1.f;
+  // Official normalize-lip: the lip MLP delta that closes the source's lips
+  // (defined only when the source lip ratio >= 0.03).
+  torch::Tensor lip_normalize_delta;
+  double prepare_ms = 0.0;       // wall time of prepare_source (synchronised on CUDA)
+};
+
+struct StageTimings {
+  double motion_ms = 0.0;     // M on the driving frame(s)
+  double keypoints_ms = 0.0;  // keypoint maths + stitching/retargeting MLPs (+ smoothing)
+  double warp_ms = 0.0;       // W
+  double generator_ms = 0.0;  // G
+  double total_ms = 0.0;      // the whole call
+};
+
+struct AnimatedCrop {
+  torch::Tensor image;      // [B,3,512,512] float32 RGB in [0,1], on the model device
+  torch::Tensor x_driving;  // [B,21,3] the keypoints W was driven with (float32)
+  StageTimings timings;     // for the whole call (all B frames)
+  bool captured_reference = false;  // this call made its first frame the driving reference
+};
+
+class NeuralAnimator {
+ public:
+  explicit NeuralAnimator(std::shared_ptr<ModelSet> models);
+
+  ModelSet& models() { return *models_; }
+  torch::Device device() const { return models_->device(); }
+
+  // rgb: [1,3,256,256] / [3,256,256] float in [0,1], or [256,256,3] / [1,256,256,3]
+  // uint8 RGB, on any device. Ratios < 0 = unknown (disables retargeting and
+  // normalize-lip for this source). Throws std::invalid_argument on a bad shape.
+  SourceState prepare_source(const torch::Tensor& rgb, float source_eye_ratio_left = -1.f,
+                             float source_eye_ratio_right = -1.f, float source_lip_ratio = -1.f);
+
+  // One driving frame (same layouts as prepare_source). With relative motion the
+  // first frame after construction / reset() / rezero() becomes the reference.
+  // timestamp_s feeds the One-Euro filter (negative: 1/30 s after the previous frame).
+  AnimatedCrop animate(const SourceState& source, const torch::Tensor& driving256, const DrivingRatios& ratios,
+                       const AnimationParams& params, double timestamp_s = -1.0);
+
+  // B driving frames in order, in one batched pass through M, W and G ([B,3,256,256]
+  // float or [B,256,256,3] uint8); ratios has B entries (or is empty = unknown).
+  // Same result as B animate() calls.
+  AnimatedCrop animate_batch(const SourceState& source, const torch::Tensor& driving256,
+                             const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                             const std::vector<double>& timestamps_s = {});
+
+  // The stages, for tests, parity and benchmarks.
+  MotionInfo extract_motion(const torch::Tensor& rgb256);
+  // Full keypoint pipeline for decoded driving motion (updates the reference /
+  // smoothing state exactly as animate does).
+  torch::Tensor driving_keypoints(const SourceState& source, const MotionInfo& driving,
+                                  const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                                  const std::vector<double>& timestamps_s = {}, bool* captured_reference = nullptr);
+  torch::Tensor render(const SourceState& source, const torch::Tensor& x_driving, StageTimings* timings = nullptr);
+  torch::Tensor stitch(const torch::Tensor& x_s, const torch::Tensor& x_driving);  // stitching MLP applied
+  torch::Tensor eye_delta(const torch::Tensor& x_s, const torch::Tensor& eye_condition);  // [B,21,3]
+  torch::Tensor lip_delta(const torch::Tensor& x_s, const torch::Tensor& lip_condition);  // [B,21,3]
+
+  // Re-zero: the next driving frame becomes the new neutral reference.
+  void rezero() { rezero_pending_ = true; }
+  // Forget the reference and the smoothing state (new driving source).
+  void reset();
+  bool has_reference() const { return has_reference_; }
+  const MotionInfo& reference() const { return reference_; }
+
+  // Synchronise the device between stages so that StageTimings are per stage
+  // (default on; off saves a few syncs per frame in the live loop, then only
+  // total_ms is meaningful).
+  void set_stage_timing(bool on) { stage_timing_ = on; }
+
+  // Converts any accepted image layout to [B,3,256,256] on the device, in dtype.
+  torch::Tensor to_network_input(const torch::Tensor& rgb, torch::ScalarType dtype) const;
+
+ private:
+  void sync() const;
+  MotionInfo smooth(const MotionInfo& driving, const AnimationParams& params, const std::vector<double>& ts);
+
+  std::shared_ptr<ModelSet> models_;
+  bool stage_timing_ = true;
+  bool has_reference_ = false;
+  bool rezero_pending_ = false;
+  uint64_t reference_generation_ = 0;
+  MotionInfo reference_;
+  OneEuroVectorFilter smoother_;
+  double last_timestamp_ = 0.0;
+  // Expression-friendly cache: x_d0 and multiplier for (source, reference, region).
+  struct MultiplierCache {
+    uint64_t source_id = 0, generation = 0;
+    int region = -1;
+    torch::Tensor x_d0;
+    double multiplier = 1.0;
+  } multiplier_cache_;
+};
+
+// Official retargeting conditions: eye [c_s_left, c_s_right, c_d] -> [1,3]; lip [c_s, c_d] -> [1,2].
+torch::Tensor eye_condition(float source_left, float source_right, float driving, torch::Device device);
+torch::Tensor lip_condition(float source, float driving, torch::Device device);
+
+// [B,3,H,W] float in [0,1] -> [B,H,W,3] uint8 RGB (rounded, clamped), on the same
+// device: what the session uploads or pastes back.
+torch::Tensor image_to_uint8_hwc(const torch::Tensor& image);
+
+// Official normalize-lip threshold on the source lip ratio.
+constexpr float kLipNormalizeThreshold = 0.03f;
+
+}  // namespace lp

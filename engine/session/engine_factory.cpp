@@ -1,0 +1,41 @@
+#include "engine_factory.h"
+
+#include "classic_engine.h"
+#include "core/model_set.h"
+#include "neural_engine.h"
+
+#include <filesystem>
+
+namespace lp {
+
+std::unique_ptr<Engine> make_classic_engine(std::shared_ptr<const FaceDetector> detector) {
+  return std::make_unique<ClassicEngine>(std::move(detector));
+}
+
+std::unique_ptr<Engine> make_neural_engine(const std::string& models_dir, const std::string& device,
+                                           const std::string& precision, std::string* why) {
+  std::error_code ec;
+  if (models_dir.empty() || !std::filesystem::is_directory(models_dir, ec)) {
+    if (why)
+      *why = "no model folder at " + (models_dir.empty() ? std::string("(none set)") : models_dir) +
+             " (run models/fetch_weights.sh, see README)";
+    return nullptr;
+  }
+  ModelSetOptions opt;
+  opt.device = device.empty() ? "auto" : device;
+  opt.precision = precision.empty() ? "auto" : precision;
+  std::string error;
+  std::shared_ptr<ModelSet> models = ModelSet::try_load(models_dir, opt, &error);
+  if (!models) {
+    if (why) *why = error;
+    return nullptr;
+  }
+  try {
+    return std::make_unique<NeuralEngine>(std::move(models));
+  } catch (const std::exception& e) {
+    if (why) *why = e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace lp

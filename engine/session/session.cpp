@@ -1,0 +1,588 @@
+#include "session.h"
+
+#include "engine_factory.h"
+#include "core/model_set.h"
+#include "media/capture_thread.h"
+#include "media/image_loader.h"
+#include "vision/face_detector.h"
+#include "vision/face_tracker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <thread>
+
+namespace lp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string file_name(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+// Events per second over a sliding one-second window.
+class RateMeter {
+ public:
+  void tick(std::int64_t now_ns) {
+    times_.push_back(now_ns);
+    while (!times_.empty() && now_ns - times_.front() > 1'000'000'000) times_.pop_front();
+  }
+  double rate(std::int64_t now_ns) const {
+    size_t n = 0;
+    for (auto t : times_)
+      if (now_ns - t <= 1'000'000'000) ++n;
+    return static_cast<double>(n);
+  }
+
+ private:
+  std::deque<std::int64_t> times_;
+};
+
+}  // namespace
+
+struct Session::Impl {
+  Session* self = nullptr;
+  SessionConfig config;
+
+  // ---- Parameters: the UI publishes whole snapshots; the engine thread reads one per frame.
+  mutable std::mutex params_mu;
+  std::shared_ptr<const Parameters> params = std::make_shared<Parameters>();
+  std::shared_ptr<const Parameters> snapshot() const {
+    std::lock_guard<std::mutex> l(params_mu);
+    return params;
+  }
+
+  // ---- Shared face detector (loaded once, ~1 s), used by source workers and the tracker.
+  std::mutex detector_mu;
+  std::shared_ptr<FaceDetector> detector;
+  std::shared_ptr<FaceDetector> get_detector() {
+    std::lock_guard<std::mutex> l(detector_mu);
+    if (!detector) detector = std::make_shared<FaceDetector>(config.dlib_model);
+    return detector;
+  }
+
+  // ---- Engines (created lazily; the neural one only when its models load).
+  std::mutex engines_mu;
+  std::shared_ptr<Engine> classic;
+  std::shared_ptr<Engine> neural;
+  bool neural_tried = false;
+  std::string neural_reason = "not loaded yet";
+  std::string neural_loaded_for;  // device|precision the neural engine was made for
+  std::shared_ptr<Engine> engine_for(EngineKind kind, const Parameters& p, std::string* why) {
+    std::lock_guard<std::mutex> l(engines_mu);
+    if (kind == EngineKind::Classic) {
+      if (!classic) classic = make_classic_engine(get_detector());
+      return classic;
+    }
+    const std::string want = p.device + "|" + p.precision;
+    if (!neural_tried || (neural && neural_loaded_for != want)) {
+      neural_tried = true;
+      neural.reset();
+      std::string reason;
+      neural = make_neural_engine(config.models_dir, p.device, p.precision, &reason);
+      neural_reason = neural ? "" : reason;
+      neural_loaded_for = want;
+    }
+    if (!neural && why) *why = neural_reason;
+    return neural;
+  }
+
+  // ---- The current source and its prepared state for the active engine.
+  // Swapped as a whole under source_mu; the engine thread copies the shared
+  // pointers at the start of a frame, so a swap never disturbs a frame in flight.
+  struct Active {
+    std::shared_ptr<const SourceImage> source;
+    std::shared_ptr<Engine> engine;
+    std::shared_ptr<EngineSource> prepared;
+    EngineKind kind = EngineKind::Classic;
+    int face_index = 0;
+    CropParams crop;
+  };
+  mutable std::mutex source_mu;
+  Active active;
+  std::uint64_t generation = 0;  // bumps with every request; late workers discard their result
+
+  // ---- Driving input
+  std::shared_ptr<CaptureMailbox> driving_mb = std::make_shared<CaptureMailbox>();
+  std::unique_ptr<CaptureThread> capture;
+  mutable std::mutex driving_mu;
+  DrivingStatus driving;
+  std::atomic<bool> driving_new_stream{false};
+  std::atomic<bool> driving_active{false};
+
+  // ---- Output
+  mutable std::mutex out_mu;
+  std::condition_variable out_cv;
+  std::shared_ptr<const AnimatedFrame> output;
+  SessionStats stats;
+  std::uint64_t seq = 0;
+
+  // ---- Messages for the UI
+  std::mutex msg_mu;
+  std::deque<SessionMessage> messages;
+  void post(MessageLevel level, std::string text) {
+    std::lock_guard<std::mutex> l(msg_mu);
+    messages.push_back({level, std::move(text)});
+    while (messages.size() > 200) messages.pop_front();
+  }
+
+  // ---- Latency of displayed frames
+  std::mutex latency_mu;
+  std::deque<std::pair<std::int64_t, double>> latencies;  // (display time, ms)
+
+  // ---- Threads
+  std::thread engine_thread;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> rezero_request{false};
+  std::mutex workers_mu;
+  std::vector<std::thread> workers;
+  std::atomic<bool> reprepare_busy{false};
+
+  // ------------------------------------------------------------------------
+  // Source preparation (worker threads)
+
+  // Loads + detects + prepares; on success swaps it in if still the newest request.
+  void prepare_source_job(std::uint64_t gen, std::string name, cv::Mat preloaded) {
+    auto p = snapshot();
+    auto src = std::make_shared<SourceImage>();
+    src->path = name;
+    if (preloaded.empty()) {
+      ImageLoadResult img = load_image(name);
+      if (!img.ok()) {
+        post(MessageLevel::Error, img.message);
+        return;
+      }
+      src->bgr = std::move(img.image);
+    } else {
+      src->bgr = std::move(preloaded);
+    }
+    DetectOptions opts;
+    opts.source_name = file_name(name);
+    DetectionResult det = get_detector()->detect(src->bgr, opts);
+    if (!det.ok()) {
+      post(MessageLevel::Error, det.message.empty() ? file_name(name) + ": no face found" : det.message);
+      return;
+    }
+    src->faces = std::move(det.faces);
+    std::shared_ptr<const SourceImage> csrc = src;
+    prepare_and_swap(gen, csrc, *p, /*announce=*/true);
+  }
+
+  // Prepares `src` for the engine the parameters ask for and swaps it in.
+  bool prepare_and_swap(std::uint64_t gen, std::shared_ptr<const SourceImage> src, const Parameters& p,
+                        bool announce) {
+    EngineKind kind = p.engine;
+    std::string why;
+    std::shared_ptr<Engine> engine = engine_for(kind, p, &why);
+    if (!engine) {
+      post(MessageLevel::Warning, "Neural engine unavailable (" + why + "); using Classic (mesh warp)");
+      kind = EngineKind::Classic;
+      engine = engine_for(kind, p, nullptr);
+    }
+    const int face = std::clamp(p.face_index, 0, static_cast<int>(src->faces.size()) - 1);
+    std::shared_ptr<EngineSource> prepared;
+    try {
+      prepared = engine->prepare(src, face, p);
+    } catch (const std::exception& e) {
+      post(MessageLevel::Error, e.what());
+      return false;
+    }
+    {
+      std::lock_guard<std::mutex> l(source_mu);
+      if (gen != generation) return false;  // a newer request won
+      active.source = src;
+      active.engine = engine;
+      active.prepared = std::move(prepared);
+      active.kind = kind;
+      active.face_index = face;
+      active.crop = p.source_crop;
+    }
+    if (announce) {
+      std::string msg = "Source " + file_name(src->path) + ": " + std::to_string(src->faces.size()) +
+                        (src->faces.size() == 1 ? " face" : " faces");
+      post(MessageLevel::Info, msg);
+    }
+    return true;
+  }
+
+  void spawn_worker(std::function<void()> job) {
+    std::lock_guard<std::mutex> l(workers_mu);
+    // Reap finished workers first so the list stays short.
+    self->loading_.fetch_add(1);
+    workers.emplace_back([this, job = std::move(job)] {
+      try {
+        job();
+      } catch (const std::exception& e) {
+        post(MessageLevel::Error, std::string("Source preparation failed: ") + e.what());
+      }
+      self->loading_.fetch_sub(1);
+    });
+  }
+
+  // ------------------------------------------------------------------------
+  // Engine thread
+
+  void engine_loop() {
+    std::shared_ptr<FaceTracker> tracker;
+    std::uint64_t last_capture_published = 0;
+    RateMeter engine_rate, capture_rate;
+    const auto t_start = Clock::now();
+    while (!stop.load()) {
+      // 1. Take the newest driving frame (stale ones were dropped by the mailbox).
+      //    Without a driving input, tick at ~30 Hz so the idle motion plays.
+      std::optional<CapturedFrame> frame;
+      if (driving_active.load())
+        frame = driving_mb->wait_take(std::chrono::milliseconds(100));
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(33));
+      if (stop.load()) break;
+      if (driving_active.load() && !frame) continue;  // waiting for the next frame
+      if (self->paused_.load()) continue;             // output frozen
+
+      // 2. Read one immutable parameter snapshot for this whole frame.
+      std::shared_ptr<const Parameters> p = snapshot();
+
+      // 3. The active source; re-prepare on a worker when the engine, face or
+      //    crop changed (the old preparation keeps animating meanwhile).
+      Active a;
+      {
+        std::lock_guard<std::mutex> l(source_mu);
+        a = active;
+      }
+      maybe_reprepare(a, *p);
+
+      const auto t0 = Clock::now();
+      const std::int64_t now_ns = steady_now_ns();
+      DrivingSample d;
+      d.time_s = std::chrono::duration<double>(t0 - t_start).count();
+      if (frame) {
+        d.bgr = std::move(frame->image);
+        d.capture_ns = frame->capture_ns;
+        if (driving.kind == DrivingStatus::Kind::Camera && p->mirror_webcam) cv::flip(d.bgr, d.bgr, 1);
+        capture_rate.tick(frame->capture_ns);
+        last_capture_published = frame->sequence;
+      } else {
+        d.capture_ns = now_ns;
+      }
+      d.new_stream = driving_new_stream.exchange(false);
+
+      // 4. Track the driving face.
+      if (!d.bgr.empty()) {
+        if (!tracker) {
+          TrackerOptions to;
+          to.background_redetect = config.background_redetect;
+          tracker = std::make_shared<FaceTracker>(get_detector(), to);
+        }
+        if (d.new_stream) tracker->reset();
+        TrackResult tr = tracker->track(d.bgr, d.time_s);
+        if (tr.has_face()) {
+          d.face = tr.face;
+          d.openness = compute_openness(tr.face.landmarks);
+        }
+      }
+      const double track_ms = ms_since(t0);
+
+      if (rezero_request.exchange(false) && a.engine) a.engine->rezero();
+      if (d.new_stream && a.engine) a.engine->rezero();
+
+      // 5. Animate (or pass the driving frame through when there is no source).
+      auto out = std::make_shared<AnimatedFrame>();
+      if (a.engine && a.prepared) {
+        try {
+          *out = a.engine->animate(*a.prepared, d, *p);
+        } catch (const std::exception& e) {
+          post(MessageLevel::Error, std::string("Engine error: ") + e.what());
+          continue;
+        }
+      }
+      out->driving_bgr = d.bgr;
+      if (!out->driving_face) out->driving_face = d.face;
+      out->timings.insert(out->timings.begin(), StageTime{"track", track_ms});
+      out->total_ms = ms_since(t0);
+      out->capture_ns = d.capture_ns;
+      if (out->engine_name.empty()) out->engine_name = a.engine ? a.engine->name() : "none";
+
+      // 6. Publish the newest result; the UI picks it up when it draws.
+      engine_rate.tick(now_ns);
+      {
+        std::lock_guard<std::mutex> l(out_mu);
+        out->seq = ++seq;
+        output = out;
+        stats.engine_fps = engine_rate.rate(now_ns);
+        stats.capture_fps = driving_active.load() ? capture_rate.rate(now_ns) : 0.0;
+        stats.engine_ms = out->total_ms;
+        stats.stages = out->timings;
+        stats.engine_name = out->engine_name;
+        stats.engine_device = a.engine ? a.engine->device() : "";
+        stats.engine_status = a.engine ? a.engine->status() : "";
+        stats.frames_dropped = driving_mb->dropped();
+      }
+      out_cv.notify_all();
+      (void)last_capture_published;
+    }
+  }
+
+  void maybe_reprepare(const Active& a, const Parameters& p) {
+    if (!a.source || reprepare_busy.load()) return;
+    const bool crop_changed = a.crop.scale != p.source_crop.scale || a.crop.vx != p.source_crop.vx ||
+                              a.crop.vy != p.source_crop.vy || a.crop.rotate != p.source_crop.rotate;
+    const int want_face = std::clamp(p.face_index, 0, static_cast<int>(a.source->faces.size()) - 1);
+    bool engine_changed = a.kind != p.engine;
+    if (engine_changed && p.engine == EngineKind::Neural) {
+      std::lock_guard<std::mutex> l(engines_mu);
+      // Neural known to be unavailable: stay on classic, no retry per frame.
+      if (neural_tried && !neural && neural_loaded_for == p.device + "|" + p.precision) engine_changed = false;
+    }
+    if (!crop_changed && want_face == a.face_index && !engine_changed) return;
+    std::uint64_t gen;
+    {
+      std::lock_guard<std::mutex> l(source_mu);
+      gen = ++generation;
+    }
+    reprepare_busy.store(true);
+    auto src = a.source;
+    auto params_copy = p;
+    spawn_worker([this, gen, src, params_copy] {
+      prepare_and_swap(gen, src, params_copy, false);
+      reprepare_busy.store(false);
+    });
+  }
+};
+
+// ---------------------------------------------------------------------------
+
+std::string neural_models_status(const std::string& models_dir) {
+  std::error_code ec;
+  if (models_dir.empty() || !std::filesystem::is_directory(models_dir, ec))
+    return "no model folder at " + (models_dir.empty() ? std::string("(none set)") : models_dir) +
+           " (see README: Neural engine)";
+  try {
+    ModelSet::check_files(models_dir);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->self = this;
+  impl_->config = std::move(config);
+  impl_->capture = std::make_unique<CaptureThread>(impl_->driving_mb);
+  impl_->neural_reason = neural_models_status(impl_->config.models_dir);
+  impl_->engine_thread = std::thread([this] { impl_->engine_loop(); });
+}
+
+Session::~Session() {
+  impl_->stop.store(true);
+  impl_->driving_mb->close();  // wakes the engine thread if it waits for a frame
+  impl_->capture.reset();      // stops and joins the capture thread
+  if (impl_->engine_thread.joinable()) impl_->engine_thread.join();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> l(impl_->workers_mu);
+    workers.swap(impl_->workers);
+  }
+  for (auto& w : workers)
+    if (w.joinable()) w.join();
+}
+
+void Session::open_source(const std::string& path) {
+  std::uint64_t gen;
+  {
+    std::lock_guard<std::mutex> l(impl_->source_mu);
+    gen = ++impl_->generation;
+  }
+  impl_->spawn_worker([this, gen, path] { impl_->prepare_source_job(gen, path, cv::Mat()); });
+}
+
+void Session::open_source_image(const std::string& name, const cv::Mat& bgr) {
+  std::uint64_t gen;
+  {
+    std::lock_guard<std::mutex> l(impl_->source_mu);
+    gen = ++impl_->generation;
+  }
+  cv::Mat copy = bgr.clone();
+  impl_->spawn_worker([this, gen, name, copy] { impl_->prepare_source_job(gen, name, copy); });
+}
+
+void Session::open_driving_video(const std::string& path) {
+  std::string error;
+  auto video = VideoSource::open(path, &error);
+  if (!video) {
+    impl_->post(MessageLevel::Error, error);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(impl_->driving_mu);
+    impl_->driving = DrivingStatus{};
+    impl_->driving.kind = DrivingStatus::Kind::Video;
+    impl_->driving.name = path;
+    impl_->driving.fps = video->info().fps;
+    impl_->driving.frame_count = video->info().frame_count;
+  }
+  impl_->driving_mb->reopen();
+  impl_->driving_new_stream.store(true);
+  impl_->capture->start_video(std::move(video), true, true);
+  impl_->driving_active.store(true);
+  impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
+}
+
+void Session::open_driving_camera(int index) {
+  auto cam = std::make_unique<CameraSource>();
+  if (!cam->open(index)) {
+    impl_->post(MessageLevel::Error, cam->error().empty() ? "Camera " + std::to_string(index) + " cannot be opened"
+                                                          : cam->error());
+    close_driving();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(impl_->driving_mu);
+    impl_->driving = DrivingStatus{};
+    impl_->driving.kind = DrivingStatus::Kind::Camera;
+    impl_->driving.name = "Camera " + std::to_string(index);
+    impl_->driving.fps = cam->fps();
+  }
+  impl_->driving_mb->reopen();
+  impl_->driving_new_stream.store(true);
+  impl_->capture->start_camera(std::move(cam));
+  impl_->driving_active.store(true);
+}
+
+void Session::close_driving() {
+  impl_->driving_active.store(false);
+  impl_->capture->stop();
+  std::lock_guard<std::mutex> l(impl_->driving_mu);
+  impl_->driving = DrivingStatus{};
+  impl_->driving_new_stream.store(true);
+}
+
+void Session::open_dropped_file(const std::string& path) {
+  std::string reason;
+  switch (sniff_media(path, &reason)) {
+    case MediaKind::Image:
+      open_source(path);
+      break;
+    case MediaKind::Video:
+      open_driving_video(path);
+      break;
+    default:
+      impl_->post(MessageLevel::Error,
+                  "Cannot use " + file_name(path) + ": " + (reason.empty() ? "not an image or a video" : reason));
+      break;
+  }
+}
+
+void Session::set_playing(bool playing) {
+  if (playing)
+    impl_->capture->play();
+  else
+    impl_->capture->pause();
+}
+void Session::set_loop(bool loop) { impl_->capture->set_loop(loop); }
+void Session::seek(std::int64_t frame) { impl_->capture->seek(frame); }
+
+void Session::set_parameters(const Parameters& params) {
+  auto snap = std::make_shared<const Parameters>(params);
+  std::lock_guard<std::mutex> l(impl_->params_mu);
+  impl_->params = std::move(snap);
+}
+
+Parameters Session::parameters() const { return *impl_->snapshot(); }
+
+void Session::rezero() { impl_->rezero_request.store(true); }
+
+void Session::set_paused(bool paused) { paused_.store(paused); }
+
+std::shared_ptr<const AnimatedFrame> Session::latest_output() const {
+  std::lock_guard<std::mutex> l(impl_->out_mu);
+  return impl_->output;
+}
+
+std::shared_ptr<const SourceImage> Session::current_source() const {
+  std::lock_guard<std::mutex> l(impl_->source_mu);
+  return impl_->active.source;
+}
+
+DrivingStatus Session::driving_status() const {
+  DrivingStatus d;
+  {
+    std::lock_guard<std::mutex> l(impl_->driving_mu);
+    d = impl_->driving;
+  }
+  if (d.kind == DrivingStatus::Kind::Video || d.kind == DrivingStatus::Kind::Camera) {
+    CaptureStatus c = impl_->capture->status();
+    d.playing = c.state == CaptureState::Playing;
+    d.loop = c.loop;
+    d.position = c.position;
+    if (c.frame_count > 0) d.frame_count = c.frame_count;
+    d.failed = c.state == CaptureState::Error || c.state == CaptureState::CameraLost;
+  }
+  return d;
+}
+
+SessionStats Session::stats() const {
+  SessionStats s;
+  {
+    std::lock_guard<std::mutex> l(impl_->out_mu);
+    s = impl_->stats;
+  }
+  {
+    std::lock_guard<std::mutex> l(impl_->engines_mu);
+    s.neural_available = impl_->neural != nullptr;
+    s.neural_unavailable_reason = impl_->neural ? "" : impl_->neural_reason;
+  }
+  {
+    std::lock_guard<std::mutex> l(impl_->latency_mu);
+    std::vector<double> v;
+    const std::int64_t now = steady_now_ns();
+    for (auto& [t, ms] : impl_->latencies)
+      if (now - t <= 1'000'000'000) v.push_back(ms);
+    if (!v.empty()) {
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      s.latency_p50_ms = v[v.size() / 2];
+    }
+  }
+  return s;
+}
+
+std::vector<SessionMessage> Session::take_messages() {
+  std::lock_guard<std::mutex> l(impl_->msg_mu);
+  std::vector<SessionMessage> out(impl_->messages.begin(), impl_->messages.end());
+  impl_->messages.clear();
+  return out;
+}
+
+void Session::report_displayed(std::int64_t capture_ns) {
+  if (capture_ns <= 0) return;
+  const std::int64_t now = steady_now_ns();
+  std::lock_guard<std::mutex> l(impl_->latency_mu);
+  impl_->latencies.emplace_back(now, (now - capture_ns) / 1e6);
+  while (!impl_->latencies.empty() && now - impl_->latencies.front().first > 2'000'000'000)
+    impl_->latencies.pop_front();
+}
+
+std::shared_ptr<const AnimatedFrame> Session::wait_for_output(std::uint64_t after_seq, double timeout_s) {
+  std::unique_lock<std::mutex> l(impl_->out_mu);
+  impl_->out_cv.wait_for(l, std::chrono::duration<double>(timeout_s),
+                         [&] { return impl_->output && impl_->output->seq > after_seq; });
+  if (impl_->output && impl_->output->seq > after_seq) return impl_->output;
+  return nullptr;
+}
+
+bool Session::wait_source_idle(double timeout_s) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  while (loading_.load() > 0) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+}  // namespace lp

@@ -1,0 +1,44 @@
+#version 330 core
+// Classic engine mesh warp: samples the source through the driven mesh, tints
+// closing lids, shades the mouth interior, and composites over the source with
+// the feathered region mask so that outside the region the source pixel is
+// written unchanged (bit for bit).
+in vec2 v_uv;
+in float v_mouth_v;
+in float v_tint;
+
+uniform sampler2D u_source;      // linear filtering, clamp to edge (the pass binds a sampler)
+uniform int u_mouth_pass;        // 0: skin triangles, 1: mouth-interior triangles
+uniform float u_mouth_darkness;  // 0 = plain texture .. 1 = full mouth shade
+uniform vec3 u_mouth_top;        // RGB 0..1, near the upper teeth
+uniform vec3 u_mouth_bottom;     // RGB 0..1, towards the tongue
+uniform vec3 u_tint_color;       // RGB 0..1, the skin colour for closing lids
+uniform vec2 u_mask_center;      // pixels
+uniform vec2 u_mask_inv_axes;    // 1 / semi-axes, pixels^-1
+uniform vec2 u_mask_rot;         // (cos, sin) of the mask angle
+uniform vec2 u_mask_feather;     // (inner, outer) normalised radii
+
+out vec4 frag_color;
+
+float feather_mask(vec2 p) {
+  vec2 d = p - u_mask_center;
+  float u = (u_mask_rot.x * d.x + u_mask_rot.y * d.y) * u_mask_inv_axes.x;
+  float v = (-u_mask_rot.y * d.x + u_mask_rot.x * d.y) * u_mask_inv_axes.y;
+  return 1.0 - smoothstep(u_mask_feather.x, u_mask_feather.y, sqrt(u * u + v * v));
+}
+
+void main() {
+  vec4 src = texelFetch(u_source, ivec2(gl_FragCoord.xy), 0);
+  float m = feather_mask(gl_FragCoord.xy - 0.5);  // pixel-centre coordinates
+  if (m <= 0.0) {
+    frag_color = src;
+    return;
+  }
+  vec4 c = texture(u_source, v_uv);
+  if (v_tint > 0.0) c.rgb = mix(c.rgb, u_tint_color, v_tint);
+  if (u_mouth_pass == 1) {
+    vec3 shade = mix(u_mouth_top, u_mouth_bottom, min(v_mouth_v, 1.0));
+    c.rgb = mix(c.rgb, shade, u_mouth_darkness);
+  }
+  frag_color = mix(src, c, m);
+}
