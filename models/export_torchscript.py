@@ -8,7 +8,7 @@ DIR is the official pretrained_weights/liveportrait folder (base_models/*.pth,
 retargeting_models/stitching_retargeting_module.pth). Loading is strict: a
 missing, unexpected or mis-shaped key is an error naming the key and the file
 (exit status 2). OUT receives one scripted module per network plus
-manifest.json, as specified in helpers/MODEL_CONTRACT.md (format
+manifest.json, as specified in models/EXPORT_FORMAT.md (format
 "livepuppet-torchscript", version 1). Spectral norm is baked into plain convs;
 modules are in eval mode and float32.
 

@@ -1,5 +1,5 @@
 """The seven exported networks: how to build each one, where its weights live in
-the official checkpoint layout, and its TorchScript signature (MODEL_CONTRACT.md)."""
+the official checkpoint layout, and its TorchScript signature (models/EXPORT_FORMAT.md)."""
 from collections import OrderedDict
 from typing import Callable, Dict, List, NamedTuple, Optional
 

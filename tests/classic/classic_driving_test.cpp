@@ -77,7 +77,9 @@ void expect_follows(const std::string& source, const std::string& video, int ste
   std::printf("%s driven by %s (every %d. frame): %d frames, lip r = %.3f, eye r = %.3f, output lip max %.3f\n",
               source.c_str(), video.c_str(), step, run.frames_measured, r_lip, r_eye, max_lip);
   EXPECT_GE(r_lip, 0.7) << "the output's mouth does not follow the driving mouth";
-  if (check_eyes) EXPECT_GE(r_eye, 0.7) << "the output's eyes do not follow the driving blinks";
+  if (check_eyes) {
+    EXPECT_GE(r_eye, 0.7) << "the output's eyes do not follow the driving blinks";
+  }
 }
 
 TEST(ClassicDriving, S1FollowsD3) { expect_follows("s1.jpg", "d3.mp4", 2, true); }

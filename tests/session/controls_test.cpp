@@ -1,5 +1,6 @@
 // The control registry: names, ranges, text parsing shared by GUI and CLI.
 #include "session/controls.h"
+#include "session/settings.h"
 #include "test_support.h"
 
 #include <set>

@@ -1,0 +1,161 @@
+// The GL mesh-warp pass against its CPU oracle, in a hidden GLFW window (run
+// under xvfb-run with Mesa llvmpipe in CI). Skips visibly when no GL 3.3 core
+// context can be made.
+#include "classic_test_support.h"
+#include "gl/mesh_warp_pass.h"
+#include "vision/paste_back.h"
+
+#include <GLFW/glfw3.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lp::test {
+namespace {
+
+class GlContext : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!glfwInit()) GTEST_SKIP() << "no display for GLFW (run under xvfb-run -a)";
+    glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    window_ = glfwCreateWindow(64, 64, "classic-gl-test", nullptr, nullptr);
+    if (!window_) {
+      glfwTerminate();
+      GTEST_SKIP() << "cannot create a GL 3.3 core context";
+    }
+    glfwMakeContextCurrent(window_);
+    std::printf("GL: %s / %s\n", reinterpret_cast<const char*>(glGetString(GL_RENDERER)),
+                reinterpret_cast<const char*>(glGetString(GL_VERSION)));
+  }
+  void TearDown() override {
+    if (window_) {
+      glfwDestroyWindow(window_);
+      glfwTerminate();
+    }
+  }
+  GLFWwindow* window_ = nullptr;
+};
+
+GLuint upload(const cv::Mat& bgr) {
+  GLuint tex = 0;
+  glGenTextures(1, &tex);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, static_cast<GLint>(bgr.step / bgr.elemSize()));
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, bgr.cols, bgr.rows, 0, GL_BGR, GL_UNSIGNED_BYTE, bgr.data);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  return tex;
+}
+
+cv::Mat read_back(GLuint fbo, cv::Size size) {
+  cv::Mat out(size, CV_8UC3);
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, size.width, size.height, GL_BGR, GL_UNSIGNED_BYTE, out.data);
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+  return out;
+}
+
+// The same WarpMesh drawn by the GL pass and by render_cpu(): PSNR > 40 dB
+// inside the region, the source bit for bit outside it.
+TEST_F(GlContext, MeshWarpMatchesCpuOracle) {
+  gl::MeshWarpPass pass;
+  ASSERT_TRUE(pass.init()) << pass.error();
+  const auto scratch = scratch_dir();
+  for (const char* name : {"s42.jpg", "s1.jpg"}) {  // s1: 1145 px wide, rows not 4-aligned
+    SCOPED_TRACE(name);
+    LP_REQUIRE_SHARED(std::string("media/") + name);
+    const LoadedSource src = load_source(name);
+    ASSERT_TRUE(src.prepared);
+    ClassicAnimator animator;
+    AnimationParams params;  // everything at once: mouth, closing lids (tint), head turn, smile
+    params.lip_open_auto = false;
+    params.lip_open = 0.6f;
+    params.eye_open_auto = false;
+    params.eye_open = 0.05f;
+    params.edit.smile = 0.7f;
+    params.edit.head_yaw = 12.f;
+    params.edit.head_roll = -6.f;
+    IdleMotionParams idle;
+    idle.enabled = false;
+    const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, idle);
+    const cv::Mat cpu = render_cpu(src.bgr, mesh);
+
+    const GLuint tex = upload(src.bgr);
+    const GLuint out_tex = pass.render(tex, mesh);
+    ASSERT_NE(out_tex, 0u) << pass.error();
+    EXPECT_EQ(pass.width(), src.bgr.cols);
+    EXPECT_EQ(pass.height(), src.bgr.rows);
+    const cv::Mat gpu = read_back(pass.framebuffer(), src.bgr.size());
+    glDeleteTextures(1, &tex);
+    ASSERT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
+
+    const cv::Mat mask = render_mask(mesh);
+    const double psnr_region = masked_psnr(gpu, cpu, mask, 1e-6f);
+    const double psnr_all = cv::PSNR(gpu, cpu);
+    cv::Mat diff, diff1;
+    cv::absdiff(gpu, src.bgr, diff);
+    cv::cvtColor(diff, diff1, cv::COLOR_BGR2GRAY);
+    const int outside_changed = cv::countNonZero(diff1 & (mask <= 0.f));
+    std::printf("%s: GL vs CPU PSNR %.1f dB in the region, %.1f dB overall; %d pixels changed outside\n", name,
+                psnr_region, psnr_all, outside_changed);
+    EXPECT_GT(psnr_region, 40.0);
+    EXPECT_EQ(outside_changed, 0);
+    EXPECT_GT(cv::PSNR(gpu, src.bgr), 0.0);
+    EXPECT_LT(cv::PSNR(gpu, src.bgr), 40.0) << "the GL output did not move at all";
+    if (std::getenv("LIVEPUPPET_KEEP_TEST_IMAGES")) {
+      cv::imwrite((scratch / (std::string("gl_") + name + ".png")).string(), gpu);
+      cv::imwrite((scratch / (std::string("cpu_") + name + ".png")).string(), cpu);
+    }
+  }
+}
+
+// A broken shader is reported with its file name and line.
+TEST_F(GlContext, BrokenShaderReportsFileAndLine) {
+  const auto dir = scratch_dir() / "shaders";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(source_dir() / "shaders" / "mesh_warp.vert", dir / "mesh_warp.vert",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::ifstream in(source_dir() / "shaders" / "mesh_warp.frag");
+  std::stringstream text;
+  std::string line;
+  int n = 0, broken_line = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.rfind("void main()", 0) == 0) {
+      text << "float broken = undefined_symbol_here;\n";  // the error, on line n
+      broken_line = n;
+      ++n;
+    }
+    text << line << "\n";
+  }
+  ASSERT_GT(broken_line, 0);
+  std::ofstream(dir / "mesh_warp.frag") << text.str();
+
+  ::setenv("LIVEPUPPET_SHADER_DIR", dir.c_str(), 1);
+  gl::MeshWarpPass pass;
+  const bool ok = pass.init();
+  ::unsetenv("LIVEPUPPET_SHADER_DIR");
+  EXPECT_FALSE(ok);
+  EXPECT_FALSE(pass.ready());
+  const std::string expect = "shaders/mesh_warp.frag:" + std::to_string(broken_line);
+  EXPECT_NE(pass.error().find(expect), std::string::npos) << "error was: " << pass.error();
+  std::printf("reported: %s", pass.error().c_str());
+  // And render() refuses politely.
+  WarpMesh mesh;
+  EXPECT_EQ(pass.render(1, mesh), 0u);
+}
+
+}  // namespace
+}  // namespace lp::test
