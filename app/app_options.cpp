@@ -20,7 +20,8 @@ const char* app_usage() {
          "  --frames N             render N engine frames, then quit\n"
          "  --screenshot FILE      save the window (PNG) at the end\n"
          "  --screenshot-at N:FILE save the window after frame N (repeatable)\n"
-         "  --output-shot FILE     save the composited output image at the end\n";
+         "  --output-shot FILE     save the composited output image at the end\n"
+         "  --bench SECONDS        run the live loop (no vsync) and print FPS, latency, stage times\n";
 }
 
 bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error) {
@@ -55,6 +56,13 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
     } else if (a == "--settings") {
       if (!(v = need(i))) return false;
       o.settings_path = v;
+    } else if (a == "--bench") {
+      if (!(v = need(i))) return false;
+      o.bench_seconds = std::atof(v);
+      if (o.bench_seconds <= 0) {
+        error = "--bench needs a number of seconds";
+        return false;
+      }
     } else if (a == "--record") {
       o.record = true;
     } else if (a == "--no-save-settings") {

@@ -21,6 +21,7 @@ struct AppOptions {
   std::vector<std::pair<int, std::string>> screenshots_at;  // (frame, file)
   std::vector<std::pair<std::string, std::string>> set;     // --set key=value (controls)
   int width = 0, height = 0;       // window size override
+  double bench_seconds = 0;        // > 0: run the live loop this long, print rates and latency (JSON)
   bool record = false;             // start recording with the first frame (settings' folder)
   bool help = false;
 };

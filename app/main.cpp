@@ -9,6 +9,7 @@
 #include "app_options.h"
 #include "default_assets.h"
 #include "hotkeys.h"
+#include "live_loop_bench.h"
 #include "output_renderer.h"
 #include "panels/panels.h"
 #include "screenshot.h"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     }
   }
   const bool headless = opt.frames > 0;
+  const bool bench = opt.bench_seconds > 0;
   // The neural engine is chosen automatically when a valid model folder is
   // found, unless the command line says otherwise.
   if (opt.engine.empty() && neural_models_status(settings.models_dir).empty())
@@ -96,7 +98,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(headless ? 0 : 1);  // vsync for people, as fast as possible for tests
+  glfwSwapInterval(headless || bench ? 0 : 1);  // vsync for people, as fast as possible for tests
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
     ui.camera_names.push_back(c.name + " (" + c.path + ")");
     ui.camera_indices.push_back(c.index);
   }
-  if (headless) session.wait_source_idle(60.0);
+  if (headless || bench) session.wait_source_idle(60.0);
+  LiveLoopBench live_bench(opt.bench_seconds);
 
   // ---- 4. Main loop ---------------------------------------------------------------
   std::uint64_t shown_seq = 0;
@@ -166,8 +169,12 @@ int main(int argc, char** argv) {
     }
 
     // 4c. The newest engine output to GL (upload + paste-back / mesh warp).
+    std::int64_t new_capture_ns = 0;
     if (auto out = session.latest_output(); out && out->seq != shown_seq) {
+      const auto t_gl = std::chrono::steady_clock::now();
       renderer.render(*out);
+      live_bench.on_engine_frame(*out, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_gl).count());
+      new_capture_ns = out->capture_ns;
       shown_seq = out->seq;
       ++engine_frames;
       session.report_displayed(out->capture_ns);
@@ -250,6 +257,11 @@ int main(int argc, char** argv) {
       }
     }
     glfwSwapBuffers(window);
+    live_bench.on_displayed(new_capture_ns);
+    if (live_bench.done()) {
+      live_bench.print(session.stats(), session.driving_status());
+      glfwSetWindowShouldClose(window, 1);
+    }
 
     ++fps_frames;
     const auto t = std::chrono::steady_clock::now();

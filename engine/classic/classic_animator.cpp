@@ -65,8 +65,7 @@ void unfold(const FaceMesh& mesh, const HeadPose& pose, std::vector<cv::Point2f>
     std::fill(mark.begin(), mark.end(), 0);
     bool any = false;
     for (const auto& t : mesh.triangles) {
-      const cv::Vec3i one(t);
-      if (count_folded_triangles(mesh.vertices, positions, {one}) == 0) continue;
+      if (!is_folded_triangle(mesh.vertices, positions, t)) continue;
       // Leave alone what the rigid shape folds too: pulling back cannot help.
       if ((area(rigid[t[0]], rigid[t[1]], rigid[t[2]]) > 0) !=
           (area(mesh.vertices[t[0]], mesh.vertices[t[1]], mesh.vertices[t[2]]) > 0))
@@ -113,8 +112,6 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   if (!det.ok()) {
     ClassicPrepareResult r;
     r.error = det.message.empty() ? label(name) + ": " + to_string(det.status) : det.message;
-    if (det.status == DetectStatus::NoFace)
-      r.error += " (the classic engine animates a human face; choose a portrait with a visible frontal face)";
     return r;
   }
   if (face_index < 0 || face_index >= static_cast<int>(det.faces.size())) {

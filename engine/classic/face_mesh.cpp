@@ -184,7 +184,7 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     return result;
   }
 
-  // Upper-lid skin: one vertex above each upper-lid point, following it.
+  // Upper-lid skin: two vertices above each upper-lid point (see below).
   struct Attached {
     int vertex, landmark;
     float share;  // of the landmark's motion it follows
@@ -304,19 +304,25 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     maxx = std::max(maxx, p.x);
     maxy = std::max(maxy, p.y);
   }
-  cv::Subdiv2D subdiv(cv::Rect(static_cast<int>(std::floor(minx)) - 2, static_cast<int>(std::floor(miny)) - 2,
-                               static_cast<int>(std::ceil(maxx - minx)) + 5, static_cast<int>(std::ceil(maxy - miny)) + 5));
-  std::map<std::pair<float, float>, int> index_of;
-  for (size_t i = 0; i < topo.size(); ++i) {
-    if (index_of.count({topo[i].x, topo[i].y})) {
-      result.error = "face landmarks coincide (degenerate face)";
-      return result;
-    }
-    index_of[{topo[i].x, topo[i].y}] = static_cast<int>(i);
-    subdiv.insert(topo[i]);
-  }
+  // Subdiv2D reports bad input by throwing cv::Exception; keep it inside.
   std::vector<cv::Vec6f> tris;
-  subdiv.getTriangleList(tris);
+  std::map<std::pair<float, float>, int> index_of;
+  try {
+    cv::Subdiv2D subdiv(cv::Rect(static_cast<int>(std::floor(minx)) - 2, static_cast<int>(std::floor(miny)) - 2,
+                                 static_cast<int>(std::ceil(maxx - minx)) + 5, static_cast<int>(std::ceil(maxy - miny)) + 5));
+    for (size_t i = 0; i < topo.size(); ++i) {
+      if (index_of.count({topo[i].x, topo[i].y})) {
+        result.error = "face landmarks coincide (degenerate face)";
+        return result;
+      }
+      index_of[{topo[i].x, topo[i].y}] = static_cast<int>(i);
+      subdiv.insert(topo[i]);
+    }
+    subdiv.getTriangleList(tris);
+  } catch (const cv::Exception& e) {
+    result.error = std::string("face mesh triangulation failed: ") + e.what();
+    return result;
+  }
   std::vector<cv::Vec3i> all;
   for (const auto& t : tris) {
     int idx[3];
@@ -372,16 +378,19 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
   return result;
 }
 
+bool is_folded_triangle(const std::vector<cv::Point2f>& rest, const std::vector<cv::Point2f>& positions,
+                        const cv::Vec3i& t, float min_area_px) {
+  const float a0 = signed_area(rest[t[0]], rest[t[1]], rest[t[2]]);
+  const float a1 = signed_area(positions[t[0]], positions[t[1]], positions[t[2]]);
+  // Collapsed triangles (a closed eye's interior) may tip over by a sliver.
+  if (std::abs(a0) < min_area_px || std::abs(a1) < std::max(min_area_px, 0.05f * std::abs(a0))) return false;
+  return (a0 > 0) != (a1 > 0);
+}
+
 int count_folded_triangles(const std::vector<cv::Point2f>& rest, const std::vector<cv::Point2f>& positions,
                            const std::vector<cv::Vec3i>& triangles, float min_area_px) {
   int folded = 0;
-  for (const auto& t : triangles) {
-    const float a0 = signed_area(rest[t[0]], rest[t[1]], rest[t[2]]);
-    const float a1 = signed_area(positions[t[0]], positions[t[1]], positions[t[2]]);
-    // Collapsed triangles (a closed eye's interior) may tip over by a sliver.
-    if (std::abs(a0) < min_area_px || std::abs(a1) < std::max(min_area_px, 0.05f * std::abs(a0))) continue;
-    if ((a0 > 0) != (a1 > 0)) ++folded;
-  }
+  for (const auto& t : triangles) folded += is_folded_triangle(rest, positions, t, min_area_px) ? 1 : 0;
   return folded;
 }
 

@@ -81,6 +81,8 @@ FaceMeshResult build_face_mesh(const Landmarks68& landmarks, const cv::Size& ima
 // one at `rest` (a fold: the warp would show a mirrored, torn patch). Triangles
 // with almost no area in either shape (closed eyes, closed mouth: below
 // min_area_px, or driven to under 5% of their rest area) don't count.
+bool is_folded_triangle(const std::vector<cv::Point2f>& rest, const std::vector<cv::Point2f>& positions,
+                        const cv::Vec3i& triangle, float min_area_px = 0.5f);
 int count_folded_triangles(const std::vector<cv::Point2f>& rest, const std::vector<cv::Point2f>& positions,
                            const std::vector<cv::Vec3i>& triangles, float min_area_px = 0.5f);
 

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -98,6 +99,12 @@ TEST_F(GlContext, MeshWarpMatchesCpuOracle) {
     EXPECT_EQ(pass.width(), src.bgr.cols);
     EXPECT_EQ(pass.height(), src.bgr.rows);
     const cv::Mat gpu = read_back(pass.framebuffer(), src.bgr.size());
+    // Informational (no assertion): the pass's cost on this renderer.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 10; ++i) pass.render(tex, mesh);
+    glFinish();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 10;
+    std::printf("%s: GL mesh warp pass %.2f ms per frame (%dx%d, glFinish)\n", name, ms, src.bgr.cols, src.bgr.rows);
     glDeleteTextures(1, &tex);
     ASSERT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
 

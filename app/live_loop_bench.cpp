@@ -1,0 +1,77 @@
+#include "live_loop_bench.h"
+
+#include "media/capture_thread.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace lp {
+
+namespace {
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * (v.size() - 1))];
+}
+}  // namespace
+
+void LiveLoopBench::on_engine_frame(const AnimatedFrame& f, double gl_ms) {
+  if (!active()) return;
+  if (!started_) {
+    started_ = true;  // measure from the first engine frame on (start-up excluded)
+    start_ = std::chrono::steady_clock::now();
+  }
+  ++engine_frames_;
+  gl_ms_sum_ += gl_ms;
+  for (const auto& s : f.timings) {
+    auto& e = stages_[s.name];
+    e.first += s.ms;
+    ++e.second;
+  }
+  auto& t = stages_["engine thread total"];
+  t.first += f.total_ms;
+  ++t.second;
+  if (f.source) {
+    source_w_ = f.source->bgr.cols;
+    source_h_ = f.source->bgr.rows;
+  }
+  if (!f.driving_bgr.empty()) {
+    driving_w_ = f.driving_bgr.cols;
+    driving_h_ = f.driving_bgr.rows;
+  }
+  engine_ = f.engine_name;
+}
+
+void LiveLoopBench::on_displayed(std::int64_t capture_ns) {
+  if (!active() || !started_) return;
+  ++display_frames_;
+  if (capture_ns > 0) latencies_ms_.push_back((steady_now_ns() - capture_ns) / 1e6);
+}
+
+bool LiveLoopBench::done() const {
+  return active() && started_ &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= seconds_;
+}
+
+void LiveLoopBench::print(const SessionStats& stats, const DrivingStatus& driving) const {
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::printf("{\"bench\": \"live-loop\", \"seconds\": %.2f, \"engine\": \"%s\", \"source\": [%d, %d], "
+              "\"driving\": \"%s\", \"driving_size\": [%d, %d],\n",
+              secs, engine_.c_str(), source_w_, source_h_, driving.name.c_str(), driving_w_, driving_h_);
+  std::printf(" \"display_fps\": %.1f, \"engine_fps\": %.1f, \"capture_fps_last_s\": %.1f, "
+              "\"driving_frames_dropped\": %llu,\n",
+              display_frames_ / secs, engine_frames_ / secs, stats.capture_fps,
+              static_cast<unsigned long long>(stats.frames_dropped));
+  std::printf(" \"latency_ms\": {\"p50\": %.1f, \"p90\": %.1f, \"samples\": %zu},\n", percentile(latencies_ms_, 0.5),
+              percentile(latencies_ms_, 0.9), latencies_ms_.size());
+  std::printf(" \"stage_ms_mean\": {");
+  bool first = true;
+  for (const auto& [name, e] : stages_) {
+    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), e.first / std::max(1L, e.second));
+    first = false;
+  }
+  std::printf(", \"gl upload + pass (UI thread)\": %.2f}}\n", gl_ms_sum_ / std::max(1L, engine_frames_));
+  std::fflush(stdout);
+}
+
+}  // namespace lp
