@@ -230,12 +230,42 @@ def explore(models_dir, dev):
             for r in rows]
 
 
+def profile(models_dir, dev, out_path):
+    """Kernel-level CUDA time of W and G (fp16, eager, batch 1), top kernels first."""
+    from torch.profiler import ProfilerActivity, profile as tprofile
+    torch.backends.cudnn.benchmark = True
+    mods = load(models_dir, dev, torch.half)
+    g = torch.Generator(device="cpu").manual_seed(2)
+    feat = torch.rand(1, 32, 16, 64, 64, generator=g).to(dev, torch.half)
+    kp_s = (torch.rand(1, 21, 3, generator=g) * 1.2 - 0.6).to(dev, torch.half)
+    kp_d = kp_s + 0.02
+    lines = []
+    with torch.inference_mode():
+        W, G, M = mods["warping_module"], mods["spade_generator"], mods["motion_extractor"]
+        img = torch.rand(1, 3, 256, 256, generator=g).to(dev, torch.half)
+        for name, fn in (("M", lambda: M(img)), ("W", lambda: W(feat, kp_s, kp_d)),
+                         ("G", lambda: G(W(feat, kp_s, kp_d)[2]))):
+            for _ in range(5):
+                fn()
+            torch.cuda.synchronize()
+            with tprofile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(10):
+                    fn()
+                torch.cuda.synchronize()
+            lines.append(f"==== {name} (10 calls) ====")
+            lines.append(prof.key_averages().table(sort_by="cuda_time_total", row_limit=25,
+                                                   max_name_column_width=90))
+    with open(out_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", required=True)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--json", help="also write the JSON here")
     ap.add_argument("--explore", action="store_true")
+    ap.add_argument("--profile", help="write a kernel-level profile of M, W and W+G to this file")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("error: needs CUDA", file=sys.stderr)
@@ -244,6 +274,8 @@ def main():
     result = {"device": torch.cuda.get_device_name(0), "baseline": baseline(args.models, args.frames, dev)}
     if args.explore:
         result["explore"] = explore(args.models, dev)
+    if args.profile:
+        profile(args.models, dev, args.profile)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

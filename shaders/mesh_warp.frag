@@ -37,8 +37,11 @@ void main() {
   vec4 c = texture(u_source, v_uv);
   if (v_tint > 0.0) c.rgb = mix(c.rgb, u_tint_color, v_tint);
   if (u_mouth_pass == 1) {
-    vec3 shade = mix(u_mouth_top, u_mouth_bottom, min(v_mouth_v, 1.0));
-    c.rgb = mix(c.rgb, shade, u_mouth_darkness);
+    // A touch lighter under the upper lip, darkest towards the lower lip (the
+    // stretched texture inside must not show as streaks).
+    float v = min(v_mouth_v, 1.0);
+    vec3 shade = mix(u_mouth_top, u_mouth_bottom, v);
+    c.rgb = mix(c.rgb, shade, u_mouth_darkness * (0.85 + 0.15 * v));
   }
   frag_color = mix(src, c, m);
 }

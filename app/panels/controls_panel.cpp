@@ -7,6 +7,7 @@
 
 #include <imgui_internal.h>  // ClearActiveID: leave text-input mode after a double-click reset
 
+#include <cstdio>
 #include <cstring>
 
 namespace lp {
@@ -125,6 +126,21 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
   if (ImGui::Button("Reset all expression sliders")) {
     ui.params.animation.edit = ExpressionEdit{};
     ui.params_changed = true;
+  }
+
+  // --- Recording (saved in settings.json with the rest)
+  if (ImGui::CollapsingHeader("Recording")) {
+    static char folder[1024] = {};
+    if (!folder[0] && !ui.settings->recording.output_folder.empty())
+      std::snprintf(folder, sizeof(folder), "%s", ui.settings->recording.output_folder.c_str());
+    ImGui::SetNextItemWidth(-110);
+    if (ImGui::InputTextWithHint("Folder", "~/Videos/LivePuppet", folder, sizeof(folder)))
+      ui.settings->recording.output_folder = folder;
+    ImGui::SetNextItemWidth(-110);
+    ImGui::SliderInt("Quality (CRF)", &ui.settings->recording.crf, 0, 40);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("x264 constant rate factor: lower is better and bigger (18-23 is good)");
+    ImGui::SetNextItemWidth(-110);
+    ImGui::SliderInt("Frame rate", &ui.settings->recording.fps, 10, 60);
   }
   ImGui::End();
 }

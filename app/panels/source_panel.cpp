@@ -3,6 +3,8 @@
 // window to replace the portrait (main.cpp's drop callback).
 #include "panels/panels.h"
 
+#include "vision/crop_transform.h"
+
 #include <filesystem>
 
 namespace lp {
@@ -29,9 +31,15 @@ void draw_source_panel(UiState& ui, const PanelLayout& l) {
       const bool chosen = static_cast<int>(i) == ui.params.face_index;
       if (src->faces.size() > 1 || ui.params.debug_overlay)
         dl->AddRect(a, c, chosen ? IM_COL32(80, 220, 120, 255) : IM_COL32(220, 220, 220, 160), 0, 0, chosen ? 2.f : 1.f);
-      if (ui.params.debug_overlay && chosen)
+      if (ui.params.debug_overlay && chosen) {
         for (const auto& p : src->faces[i].landmarks)
           dl->AddCircleFilled({r.x + p.x * sx, r.y + p.y * sy}, 1.5f, IM_COL32(255, 200, 0, 255));
+        // The source crop the neural engine uses (scale, shift, rotation controls).
+        const auto c = compute_crop_transform(src->faces[i].landmarks, ui.params.source_crop).corners();
+        for (int k = 0; k < 4; ++k)
+          dl->AddLine({r.x + c[k].x * sx, r.y + c[k].y * sy}, {r.x + c[(k + 1) % 4].x * sx, r.y + c[(k + 1) % 4].y * sy},
+                      IM_COL32(80, 220, 120, 255), 1.5f);
+      }
       if (ImGui::IsMouseClicked(0) && ImGui::IsMouseHoveringRect(a, c) && !chosen) {
         ui.params.face_index = static_cast<int>(i);
         ui.params_changed = true;

@@ -42,7 +42,9 @@ struct WarpMesh {
   std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn second, shaded)
   std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour 60..67 (for overlays)
 
-  // Mouth interior: colour = mix(texel, mix(top, bottom, mouth_v), darkness).
+  // Mouth interior: colour = mix(texel, mix(top, bottom, v), darkness * (0.85 + 0.15 v)),
+  // v = mouth_v: a touch lighter under the upper lip, darkest towards the
+  // lower lip; the texture stretched inside must not show as streaks.
   float mouth_darkness = 0.f;                  // 0 = plain texture (mouth as in the source)
   cv::Vec3f mouth_top_bgr{52.f, 52.f, 74.f};   // 0..255, near the upper teeth
   cv::Vec3f mouth_bottom_bgr{20.f, 16.f, 36.f};

@@ -79,9 +79,10 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (mesh.tint_bgr[k] - c[k]) * tv[x];
       if (mv[x] >= 0.f) {  // mouth interior
         const float f = std::min(1.f, mv[x]);
+        const float amount = dark * (0.85f + 0.15f * f);
         for (int k = 0; k < 3; ++k) {
           const float shade = mesh.mouth_top_bgr[k] + (mesh.mouth_bottom_bgr[k] - mesh.mouth_top_bgr[k]) * f;
-          c[k] = c[k] + (shade - c[k]) * dark;
+          c[k] = c[k] + (shade - c[k]) * amount;
         }
       }
       for (int k = 0; k < C; ++k) o[x][k] = cv::saturate_cast<uchar>(s[x][k] + (c[k] - s[x][k]) * m);

@@ -5,12 +5,15 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <iomanip>
 #include <numeric>
 #include <sstream>
 #include <vector>
 
+#include "core/gpu_preprocess.h"
+#include "core/json_value.h"
 #include "core/model_set.h"
 #include "core/neural_animator.h"
 
@@ -65,9 +68,19 @@ double peak_host_rss_mb() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
-}  // namespace
+struct ConfigResult {
+  std::string json;
+  double frame_p50 = 0.0, fps = 0.0;
+  torch::Tensor probe_image;  // output for a fixed source/driving pair, for accuracy comparisons
+};
 
-int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
+double psnr(const torch::Tensor& a, const torch::Tensor& b) {
+  const double mse = (a.to(torch::kCPU, torch::kFloat) - b.to(torch::kCPU, torch::kFloat)).pow(2).mean().item<double>();
+  return mse <= 0.0 ? 99.0 : 10.0 * std::log10(1.0 / mse);
+}
+
+// One configuration; 2 when the models cannot be loaded (message on err).
+int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult* result, std::ostream& err) {
   ModelSetOptions mo;
   mo.device = opt.device;
   mo.precision = opt.precision;
@@ -84,6 +97,7 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
   const int frames = std::max(1, opt.frames);
 
   NeuralAnimator animator(models);
+  animator.set_cuda_graphs(opt.cuda_graphs);
   c10::InferenceMode guard;
   torch::manual_seed(0);
   const auto source = torch::rand({1, 3, 256, 256}).to(dev);
@@ -102,25 +116,37 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     src = animator.prepare_source(source, 0.3f, 0.3f, 0.1f);
     if (i >= prep_skip) prep.push_back(src.prepare_ms);
   }
+  // With graphs the stage split needs synchronisation that a replay does not
+  // have: stage times come from eager calls only.
+  animator.set_stage_timing(!opt.cuda_graphs);
 
   for (int i = 0; i < opt.warmup; ++i) animator.animate_batch(src, driving[static_cast<size_t>(i) % 4], ratios, params);
   reset_peak_memory(dev);
 
   std::vector<double> m, kp, w, g, total;
+  int graphed = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < frames; ++i) {
     const auto r = animator.animate_batch(src, driving[static_cast<size_t>(i) % 4], ratios, params);
-    m.push_back(r.timings.motion_ms);
-    kp.push_back(r.timings.keypoints_ms);
-    w.push_back(r.timings.warp_ms);
-    g.push_back(r.timings.generator_ms);
+    graphed += r.used_cuda_graph ? 1 : 0;
+    if (!r.used_cuda_graph) {
+      m.push_back(r.timings.motion_ms);
+      kp.push_back(r.timings.keypoints_ms);
+      w.push_back(r.timings.warp_ms);
+      g.push_back(r.timings.generator_ms);
+    }
     total.push_back(r.timings.total_ms);
   }
   if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double peak_mb = peak_memory_mb(dev);
+  // Probe: the first driving frame of the batch again, for accuracy comparisons between configurations.
+  result->probe_image = animator.animate_batch(src, driving[0], ratios, params).image.narrow(0, 0, 1).to(torch::kCPU);
 
+  std::ostringstream out;
   out << std::fixed << std::setprecision(3);
   out << "{\n"
+      << "  \"config\": \"" << label << "\",\n"
       << "  \"device\": \"" << dev.str() << "\",\n"
       << "  \"precision\": \"" << precision_name(models->precision()) << "\",\n"
       << "  \"weights\": \"" << models->manifest().weights << "\",\n"
@@ -128,9 +154,11 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
       << "  \"batch\": " << batch << ",\n"
       << "  \"timed_calls\": " << frames << ",\n"
       << "  \"warmup_calls\": " << opt.warmup << ",\n"
-      << "  \"cuda_graphs\": false,\n"
+      << "  \"cuda_graphs\": " << (graphed > 0 ? "true" : "false") << ",\n"
+      << "  \"cuda_graph_calls\": " << graphed << ",\n"
+      << "  \"cuda_graph_status\": \"" << animator.cuda_graph_status() << "\",\n"
       << "  \"torchscript_optimized\": " << (opt.optimize ? "true" : "false") << ",\n"
-      << "  \"notes\": \"" << models->notes() << "\",\n"
+      << "  \"notes\": \"" << models->notes() << animator.status() << "\",\n"
       << "  \"ms_per_call\": {\n"
       << "    \"motion_extractor\": " << stats_json(m) << ",\n"
       << "    \"keypoints_and_mlps\": " << stats_json(kp) << ",\n"
@@ -141,9 +169,94 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
       << "  \"ms_per_frame_p50\": " << percentile(total, 0.5) / batch << ",\n"
       << "  \"fps\": " << static_cast<double>(frames) * batch / wall_s << ",\n"
       << "  \"source_prep_ms\": " << stats_json(prep) << ",\n"
-      << "  \"peak_device_memory_mb\": " << peak_memory_mb(dev) << ",\n"
+      << "  \"peak_device_memory_mb\": " << peak_mb << ",\n"
       << "  \"peak_host_rss_mb\": " << peak_host_rss_mb() << "\n"
-      << "}" << std::endl;
+      << "}";
+  result->json = out.str();
+  result->frame_p50 = percentile(total, 0.5) / batch;
+  result->fps = static_cast<double>(frames) * batch / wall_s;
+  return 0;
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
+  if (!opt.suite) {
+    ConfigResult r;
+    const int rc = bench_config(opt, opt.cuda_graphs ? "graphs" : "eager", &r, err);
+    if (rc == 0) out << r.json << std::endl;
+    return rc;
+  }
+  struct Config {
+    std::string label, precision;
+    bool optimize, graphs;
+    int batch;
+  };
+  const std::vector<Config> configs = {
+      {"eager fp32", "fp32", false, false, 1},       {"eager fp16", "fp16", false, false, 1},
+      {"eager fp16 frozen", "fp16", true, false, 1},  {"graphs fp16 frozen", "fp16", true, true, 1},
+      {"graphs fp16 frozen b4", "fp16", true, true, 4}, {"graphs fp16 frozen b16", "fp16", true, true, 16},
+  };
+  std::vector<ConfigResult> results;
+  std::vector<std::string> labels;
+  for (const auto& c : configs) {
+    BenchOptions o = opt;
+    o.precision = c.precision;
+    o.optimize = c.optimize;
+    o.cuda_graphs = c.graphs;
+    o.batch = c.batch;
+    o.frames = c.batch == 1 ? opt.frames : std::max(10, opt.frames / c.batch);
+    o.warmup = c.batch == 1 ? opt.warmup : std::max(5, opt.warmup / 2);
+    ConfigResult r;
+    const int rc = bench_config(o, c.label, &r, err);
+    if (rc != 0) return rc;
+    err << "bench: " << c.label << ": " << r.frame_p50 << " ms/frame p50, " << r.fps << " FPS\n";
+    results.push_back(std::move(r));
+    labels.push_back(c.label);
+  }
+  // GPU pre-processing: upload of a 1920x1080 frame (pinned buffer, copy
+  // stream) plus the affine crop to 256x256, synchronised per call.
+  std::vector<double> crop_ms;
+  {
+    c10::InferenceMode guard;
+    const auto dev = resolve_device(opt.device);
+    FrameCropper cropper(dev);
+    const auto frame = torch::randint(0, 256, {1080, 1920, 3}, torch::kUInt8);
+    const std::array<double, 6> m_o2c = {0.40, 0.05, -300.0, -0.05, 0.40, -150.0};
+    for (int i = 0; i < 60; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto c = cropper.crop(frame, m_o2c);
+      if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
+      if (i >= 10) crop_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
+  double baseline_ms = -1.0;
+  if (!opt.baseline_json.empty()) {
+    try {
+      baseline_ms = JsonValue::parse_file(opt.baseline_json).at("baseline").at("ms_per_frame_p50").as_number();
+    } catch (const std::exception& e) {
+      err << "bench: baseline not read: " << e.what() << "\n";
+    }
+  }
+  out << std::fixed << std::setprecision(3) << "{\n  \"configurations\": [\n";
+  for (size_t i = 0; i < results.size(); ++i) out << results[i].json << (i + 1 < results.size() ? ",\n" : "\n");
+  out << "  ],\n  \"accuracy_psnr_db\": {\n";
+  // Same source and driving frame through every configuration: fp16 paths against eager fp32.
+  for (size_t i = 1; i < results.size(); ++i)
+    out << "    \"" << labels[i] << " vs eager fp32\": " << psnr(results[i].probe_image, results[0].probe_image)
+        << (i + 1 < results.size() ? ",\n" : "\n");
+  out << "  },\n";
+  out << "  \"gpu_preprocess_1080p_upload_and_crop_ms\": " << stats_json(crop_ms) << ",\n";
+  const double best = results[3].frame_p50;
+  out << "  \"pytorch_eager_fp16_baseline_ms\": " << baseline_ms << ",\n"
+      << "  \"speedup_graphs_fp16_over_baseline\": " << (baseline_ms > 0 ? baseline_ms / best : -1.0) << ",\n"
+      << "  \"speedup_graphs_fp16_over_eager_fp16\": " << results[1].frame_p50 / best << "\n}" << std::endl;
+  // A short table last.
+  err << "\n" << std::left << std::setw(26) << "configuration" << std::right << std::setw(12) << "ms/frame" << std::setw(10)
+      << "FPS" << "\n";
+  for (size_t i = 0; i < results.size(); ++i)
+    err << std::left << std::setw(26) << labels[i] << std::right << std::setw(12) << results[i].frame_p50
+        << std::setw(10) << results[i].fps << "\n";
   return 0;
 }
 

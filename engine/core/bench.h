@@ -15,6 +15,12 @@ struct BenchOptions {
   int warmup = 20;                 // untimed calls first (cuDNN autotuning, allocator)
   int batch = 1;                   // driving frames per animate_batch call
   bool optimize = false;           // ModelSetOptions::optimize (freeze + optimize_for_inference)
+  bool cuda_graphs = false;        // NeuralAnimator::set_cuda_graphs
+  // suite: every configuration of the performance issue in one process (eager
+  // fp32, eager fp16, eager fp16 frozen, graphs fp16 at batch 1/4/16, GPU
+  // pre-processing), so that the ratios are fair; prints one JSON object.
+  bool suite = false;
+  std::string baseline_json;       // suite: models/bench_pytorch_baseline.py output, for the speed-up
 };
 
 // Returns the exit status (2 when the models cannot be loaded; message on err).

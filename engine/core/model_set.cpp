@@ -126,6 +126,7 @@ torch::Device resolve_device(const std::string& spec) {
 std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOptions& options) {
   std::shared_ptr<ModelSet> set(new ModelSet());
   set->dir_ = dir;
+  set->options_ = options;
   set->manifest_ = check_files(dir);
 
   try {

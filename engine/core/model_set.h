@@ -89,6 +89,7 @@ class ModelSet {
   torch::ScalarType compute_dtype() const { return precision_ == Precision::Fp16 ? torch::kHalf : torch::kFloat; }
   std::string describe() const;  // e.g. "cuda:0 fp16 (official weights)"
   const std::string& notes() const { return notes_; }  // e.g. why fp16 was not used
+  const ModelSetOptions& options() const { return options_; }  // as given to load()
 
   // Forward of one module; inputs are moved to the module's device and dtype.
   // Returns the outputs (a tuple flattened, or a single tensor).
@@ -103,6 +104,7 @@ class ModelSet {
   torch::Device device_ = torch::kCPU;
   Precision precision_ = Precision::Fp32;
   std::string notes_;
+  ModelSetOptions options_;
   std::array<torch::jit::Module, kNumModels> modules_;
 };
 

@@ -32,8 +32,21 @@ torch::Tensor zero_tz(const torch::Tensor& t) {
 
 }  // namespace
 
+MotionConstants motion_constants(const AnimationParams& p, torch::Device device) {
+  MotionConstants c;
+  const auto mask_arr = expression_region_mask(p.region, p.relative_motion);
+  if (!std::all_of(mask_arr.begin(), mask_arr.end(), [](bool b) { return b; })) {
+    uint8_t mb[63];
+    for (size_t i = 0; i < 63; ++i) mb[i] = mask_arr[i] ? 1 : 0;
+    c.region_mask = torch::from_blob(mb, {1, kNumKeypoints, 3}, torch::kUInt8).to(torch::kBool).to(device);
+  }
+  if (p.edit.any()) c.edit_delta = edit_delta_tensor(p.edit, torch::TensorOptions().dtype(torch::kFloat).device(device));
+  return c;
+}
+
 torch::Tensor compose_driving_keypoints(const MotionInfo& source, const MotionInfo& driving,
-                                        const MotionInfo* reference, const AnimationParams& p) {
+                                        const MotionInfo* reference, const AnimationParams& p,
+                                        const MotionConstants* constants) {
   const bool relative = p.relative_motion;
   if (relative && reference == nullptr)
     throw std::invalid_argument("relative motion needs a driving reference frame");
@@ -64,26 +77,22 @@ torch::Tensor compose_driving_keypoints(const MotionInfo& source, const MotionIn
     t_new = pose ? driving.t : source.t.expand({bs, 3});
   }
 
-  const auto mask_arr = expression_region_mask(p.region, relative);
-  torch::Tensor delta;
-  if (std::all_of(mask_arr.begin(), mask_arr.end(), [](bool b) { return b; })) {
-    delta = target_exp;
-  } else {
-    uint8_t mb[63];
-    for (size_t i = 0; i < 63; ++i) mb[i] = mask_arr[i] ? 1 : 0;
-    const auto mask = torch::from_blob(mb, {1, kNumKeypoints, 3}, torch::kUInt8).to(torch::kBool).to(opt.device());
-    delta = torch::where(mask, target_exp, source.exp.expand_as(target_exp));
-  }
-  if (edit.any()) delta = delta + edit_delta_tensor(edit, opt);
+  const MotionConstants local = constants ? MotionConstants{} : motion_constants(p, opt.device());
+  const MotionConstants& c = constants ? *constants : local;
+  torch::Tensor delta = target_exp;
+  if (c.region_mask.defined()) delta = torch::where(c.region_mask, target_exp, source.exp.expand_as(target_exp));
+  if (c.edit_delta.defined()) delta = delta + c.edit_delta;
 
   t_new = zero_tz(t_new);
   const auto x = torch::matmul(source.kp, R_new) + delta;
   return scale_new.reshape({bs, 1, 1}) * x + t_new.reshape({bs, 1, 3});
 }
 
-torch::Tensor edited_source_keypoints(const MotionInfo& s, const ExpressionEdit& edit) {
+torch::Tensor edited_source_keypoints(const MotionInfo& s, const ExpressionEdit& edit,
+                                      const MotionConstants* constants) {
   auto exp = s.exp;
-  if (edit.any()) exp = exp + edit_delta_tensor(edit, s.exp.options());
+  if (constants && constants->edit_delta.defined()) exp = exp + constants->edit_delta;
+  else if (!constants && edit.any()) exp = exp + edit_delta_tensor(edit, s.exp.options());
   return transform_keypoints(s.kp, edited_source_rotation(s, edit), exp, s.scale, s.t);
 }
 

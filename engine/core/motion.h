@@ -14,15 +14,28 @@
 
 namespace lp {
 
+// The small constant tensors the composition needs for one AnimationParams (the
+// region's expression mask and the expression-edit delta), made on the device
+// once. Passing them keeps compose_driving_keypoints free of host-to-device
+// copies, so that it can be captured in a CUDA graph. Undefined = not needed.
+struct MotionConstants {
+  torch::Tensor region_mask;  // [1,21,3] bool, defined when the region is not "every component"
+  torch::Tensor edit_delta;   // [1,21,3] float, defined when the edit has expression deltas
+};
+MotionConstants motion_constants(const AnimationParams& params, torch::Device device);
+
 // x_d = s * (kp_s @ R + exp) + [tx, ty, 0] for the B driving frames (source and
 // reference are batches of one and broadcast). reference may be null only when
-// params.relative_motion is false. Returns [B,21,3].
+// params.relative_motion is false. constants: from motion_constants(params, device),
+// or null to make them here. Returns [B,21,3].
 torch::Tensor compose_driving_keypoints(const MotionInfo& source, const MotionInfo& driving,
-                                        const MotionInfo* reference, const AnimationParams& params);
+                                        const MotionInfo* reference, const AnimationParams& params,
+                                        const MotionConstants* constants = nullptr);
 
 // The source keypoints with only the expression edit and head offsets applied
 // (what the driving composition gives when driving == reference).
-torch::Tensor edited_source_keypoints(const MotionInfo& source, const ExpressionEdit& edit);
+torch::Tensor edited_source_keypoints(const MotionInfo& source, const ExpressionEdit& edit,
+                                      const MotionConstants* constants = nullptr);
 
 // Official expression-friendly multiplier sqrt(hull volume(x_s)) / sqrt(hull volume(x_d0)),
 // from [1,21,3] tensors (copied to the CPU).

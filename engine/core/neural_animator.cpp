@@ -8,6 +8,13 @@
 
 #include "core/motion.h"
 
+#ifdef LIVEPUPPET_HAVE_CUDA
+#include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
 namespace lp {
 namespace {
 
@@ -24,7 +31,55 @@ std::string shape_str(const torch::Tensor& t) {
   return s + "]";
 }
 
+[[maybe_unused]] std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// Everything in the parameters that changes the captured work (the eye/lip
+// slider values do not: they reach the graph as condition tensors).
+void append_params_key(const AnimationParams& p, std::vector<double>* k) {
+  const ExpressionEdit& e = p.edit;
+  k->insert(k->end(), {double(p.stitching), double(p.relative_motion), double(p.eye_retargeting),
+                       double(p.lip_retargeting), double(p.normalize_lip), double(p.expression_friendly),
+                       double(p.smoothing), double(static_cast<int>(p.region)), double(p.driving_multiplier),
+                       double(e.smile), double(e.wink), double(e.blink), double(e.eyebrow), double(e.pupil_x),
+                       double(e.pupil_y), double(e.aaa), double(e.eee), double(e.woo), double(e.head_pitch),
+                       double(e.head_yaw), double(e.head_roll)});
+}
+
 }  // namespace
+
+// Host-side decisions of one call: which retargeting MLPs run, with which
+// conditions (CPU tensors; copied to the device per call).
+struct NeuralAnimator::FramePlan {
+  bool use_eye = false, use_lip = false;
+  torch::Tensor eye_cond, lip_cond;  // [B,3] / [B,2] float on the CPU, defined when used
+};
+
+// One captured per-frame pipeline with its static buffers. It keeps every
+// tensor it reads (source, reference, constants) alive, since the graph holds
+// raw device pointers to them.
+struct NeuralAnimator::FrameGraph {
+#ifdef LIVEPUPPET_HAVE_CUDA
+  at::cuda::CUDAGraph graph;
+#endif
+  std::vector<double> key;
+  torch::Tensor in, eye_cond, lip_cond;  // static inputs
+  torch::Tensor image, x_d;              // static outputs
+  SourceState source;
+  MotionInfo reference;
+  MotionConstants constants;
+  torch::Tensor x_d0;
+  std::shared_ptr<ModelSet> models;
+};
+
+bool frame_is_broken(const torch::Tensor& image) {
+  c10::InferenceMode guard;
+  if (!image.defined() || image.numel() == 0) return true;
+  const auto f = image.to(torch::kFloat);
+  // One read-back: [all finite, max].
+  const auto v = torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()}).to(torch::kCPU);
+  const float* d = v.data_ptr<float>();
+  return d[0] < 0.5f || !(d[1] > 1.0f / 255.0f);
+}
 
 torch::Tensor eye_condition(float source_left, float source_right, float driving, torch::Device device) {
   return torch::tensor({source_left, source_right, driving}, torch::kFloat).reshape({1, 3}).to(device);
@@ -44,7 +99,34 @@ NeuralAnimator::NeuralAnimator(std::shared_ptr<ModelSet> models) : models_(std::
 }
 
 void NeuralAnimator::sync() const {
-  if (stage_timing_ && models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
+  if (stage_timing_ && !capturing_ && models_->device().is_cuda())
+    torch::cuda::synchronize(models_->device().index());
+}
+
+void NeuralAnimator::set_cuda_graphs(bool on) {
+  graphs_on_ = on;
+  graph_.reset();
+  failed_graph_key_.clear();
+  last_graph_key_.clear();
+  graph_key_repeats_ = 0;
+#ifdef LIVEPUPPET_HAVE_CUDA
+  if (!on) graph_status_ = "off";
+  else if (!models_->device().is_cuda()) graph_status_ = "off: the models are not on a CUDA device";
+  else graph_status_ = "on: not captured yet";
+#else
+  graph_status_ = on ? "off: this LibTorch has no CUDA" : "off";
+#endif
+}
+
+const MotionConstants& NeuralAnimator::constants_for(const AnimationParams& params) {
+  std::vector<double> k;
+  append_params_key(params, &k);
+  std::vector<float> kf(k.begin(), k.end());
+  if (constants_key_.empty() || kf != constants_key_) {
+    constants_ = motion_constants(params, models_->device());
+    constants_key_ = kf;
+  }
+  return constants_;
 }
 
 void NeuralAnimator::reset() {
@@ -149,6 +231,42 @@ MotionInfo NeuralAnimator::smooth(const MotionInfo& d, const AnimationParams& pa
   return m;
 }
 
+NeuralAnimator::FramePlan NeuralAnimator::plan_frame(const SourceState& source, int64_t bs,
+                                                     const std::vector<DrivingRatios>& ratios,
+                                                     const AnimationParams& params) const {
+  FramePlan plan;
+  auto ratio = [&](size_t b) { return b < ratios.size() ? ratios[b] : DrivingRatios{}; };
+  const bool source_eyes_known = source.eye_ratio_left >= 0.f && source.eye_ratio_right >= 0.f;
+  plan.use_eye = params.eye_retargeting && source_eyes_known;
+  plan.use_lip = params.lip_retargeting && source.lip_ratio >= 0.f;
+  std::vector<float> eye_cd(static_cast<size_t>(bs)), lip_cd(static_cast<size_t>(bs));
+  for (size_t b = 0; b < static_cast<size_t>(bs); ++b) {
+    // Official: the driving eye condition is the first eye's ratio (c_d_eyes_i[0][0]).
+    eye_cd[b] = params.eye_open_auto ? ratio(b).eye_left : params.eye_open;
+    lip_cd[b] = params.lip_open_auto ? ratio(b).lip : params.lip_open;
+    if (eye_cd[b] < 0.f) plan.use_eye = false;  // auto without a driving face: nothing to follow
+    if (lip_cd[b] < 0.f) plan.use_lip = false;
+  }
+  if (plan.use_eye) {
+    plan.eye_cond = torch::empty({bs, 3}, torch::kFloat);
+    float* c = plan.eye_cond.data_ptr<float>();
+    for (int64_t b = 0; b < bs; ++b) {
+      c[3 * b] = source.eye_ratio_left;
+      c[3 * b + 1] = source.eye_ratio_right;
+      c[3 * b + 2] = eye_cd[static_cast<size_t>(b)];
+    }
+  }
+  if (plan.use_lip) {
+    plan.lip_cond = torch::empty({bs, 2}, torch::kFloat);
+    float* c = plan.lip_cond.data_ptr<float>();
+    for (int64_t b = 0; b < bs; ++b) {
+      c[2 * b] = source.lip_ratio;
+      c[2 * b + 1] = lip_cd[static_cast<size_t>(b)];
+    }
+  }
+  return plan;
+}
+
 torch::Tensor NeuralAnimator::driving_keypoints(const SourceState& source, const MotionInfo& driving_in,
                                                 const std::vector<DrivingRatios>& ratios,
                                                 const AnimationParams& params, const std::vector<double>& ts,
@@ -166,9 +284,22 @@ torch::Tensor NeuralAnimator::driving_keypoints(const SourceState& source, const
     ++reference_generation_;
     if (captured_reference) *captured_reference = true;
   }
+  const FramePlan plan = plan_frame(source, bs, ratios, params);
+  return driving_keypoints_device(source, driving, params, plan,
+                                  plan.use_eye ? plan.eye_cond.to(dev) : torch::Tensor(),
+                                  plan.use_lip ? plan.lip_cond.to(dev) : torch::Tensor());
+}
+
+torch::Tensor NeuralAnimator::driving_keypoints_device(const SourceState& source, const MotionInfo& driving,
+                                                       const AnimationParams& params, const FramePlan& plan,
+                                                       const torch::Tensor& eye_cond,
+                                                       const torch::Tensor& lip_cond) {
+  c10::InferenceMode guard;
+  const int64_t bs = driving.batch();
+  const MotionConstants& constants = constants_for(params);
   const torch::Tensor& x_s = source.x_s;
   const bool relative = params.relative_motion;
-  torch::Tensor x_d = compose_driving_keypoints(source.motion, driving, &reference_, params);
+  torch::Tensor x_d = compose_driving_keypoints(source.motion, driving, &reference_, params, &constants);
 
   if (params.expression_friendly && relative) {
     auto& c = multiplier_cache_;
@@ -185,47 +316,19 @@ torch::Tensor NeuralAnimator::driving_keypoints(const SourceState& source, const
     x_d = rescale_motion(x_d, c.x_d0, x_s, c.multiplier);
   }
 
-  auto ratio = [&](size_t b) { return b < ratios.size() ? ratios[b] : DrivingRatios{}; };
-  const bool source_eyes_known = source.eye_ratio_left >= 0.f && source.eye_ratio_right >= 0.f;
-  bool use_eye = params.eye_retargeting && source_eyes_known;
-  bool use_lip = params.lip_retargeting && source.lip_ratio >= 0.f;
-  std::vector<float> eye_cd(static_cast<size_t>(bs)), lip_cd(static_cast<size_t>(bs));
-  for (size_t b = 0; b < static_cast<size_t>(bs); ++b) {
-    // Official: the driving eye condition is the first eye's ratio (c_d_eyes_i[0][0]).
-    eye_cd[b] = params.eye_open_auto ? ratio(b).eye_left : params.eye_open;
-    lip_cd[b] = params.lip_open_auto ? ratio(b).lip : params.lip_open;
-    if (eye_cd[b] < 0.f) use_eye = false;  // auto without a driving face: nothing to follow
-    if (lip_cd[b] < 0.f) use_lip = false;
-  }
-
-  if (!use_eye && !use_lip) {
+  if (!plan.use_eye && !plan.use_lip) {
     if (params.stitching) x_d = stitch(x_s, x_d);
     if (params.normalize_lip && relative && source.lip_normalize_delta.defined())
       x_d = x_d + source.lip_normalize_delta;
   } else {
     // Official: with retargeting and relative motion the result is x_s + deltas
     // (x_s carrying the expression edits here), else x_d + deltas.
-    torch::Tensor base = relative ? (params.edit.any() ? edited_source_keypoints(source.motion, params.edit)
+    torch::Tensor base = relative ? (params.edit.any() ? edited_source_keypoints(source.motion, params.edit, &constants)
                                                        : x_s.expand({bs, kNumKeypoints, 3}))
                                   : x_d;
     x_d = base;
-    if (use_eye) {
-      auto cond = torch::empty({bs, 3}, torch::kFloat);
-      for (int64_t b = 0; b < bs; ++b) {
-        cond[b][0] = source.eye_ratio_left;
-        cond[b][1] = source.eye_ratio_right;
-        cond[b][2] = eye_cd[static_cast<size_t>(b)];
-      }
-      x_d = x_d + eye_delta(x_s, cond.to(dev));
-    }
-    if (use_lip) {
-      auto cond = torch::empty({bs, 2}, torch::kFloat);
-      for (int64_t b = 0; b < bs; ++b) {
-        cond[b][0] = source.lip_ratio;
-        cond[b][1] = lip_cd[static_cast<size_t>(b)];
-      }
-      x_d = x_d + lip_delta(x_s, cond.to(dev));
-    }
+    if (plan.use_eye) x_d = x_d + eye_delta(x_s, eye_cond);
+    if (plan.use_lip) x_d = x_d + lip_delta(x_s, lip_cond);
     if (params.stitching) x_d = stitch(x_s, x_d);
   }
   return apply_driving_multiplier(x_d, x_s, params.driving_multiplier);
@@ -260,6 +363,23 @@ AnimatedCrop NeuralAnimator::animate_batch(const SourceState& source, const torc
                                            const std::vector<double>& timestamps_s) {
   c10::InferenceMode guard;
   if (!source.feature_3d.defined()) throw std::invalid_argument("source is not prepared");
+  const auto t_start = Clock::now();
+  AnimatedCrop out;
+  if (try_animate_graphed(source, driving256, ratios, params, &out)) {
+    out.used_cuda_graph = true;
+  } else {
+    out = animate_eager(source, driving256, ratios, params, timestamps_s);
+  }
+  guard_precision(source, driving256, ratios, params, &out);
+  if (models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
+  out.timings.total_ms = ms_since(t_start);
+  return out;
+}
+
+AnimatedCrop NeuralAnimator::animate_eager(const SourceState& source, const torch::Tensor& driving256,
+                                           const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                                           const std::vector<double>& timestamps_s) {
+  c10::InferenceMode guard;
   AnimatedCrop out;
   const auto t_start = Clock::now();
   auto t0 = t_start;
@@ -274,6 +394,160 @@ AnimatedCrop NeuralAnimator::animate_batch(const SourceState& source, const torc
   if (models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
   out.timings.total_ms = ms_since(t_start);
   return out;
+}
+
+bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
+                                         const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                                         AnimatedCrop* out) {
+#ifndef LIVEPUPPET_HAVE_CUDA
+  (void)source, (void)driving256, (void)ratios, (void)params, (void)out;
+  return false;
+#else
+  const auto dev = models_->device();
+  if (!graphs_on_ || !dev.is_cuda()) return false;
+  if (params.smoothing) {
+    graph_status_ = "eager: smoothing is on (the One-Euro filter runs on the host)";
+    return false;
+  }
+  if (!has_reference_ || rezero_pending_) {
+    graph_status_ = "eager: this frame becomes the driving reference";
+    return false;
+  }
+  auto x = driving256;
+  if (!x.defined()) return false;
+  if (x.dim() == 3) x = x.unsqueeze(0);
+  if (x.dim() != 4) return false;  // let the eager path report the bad shape
+  const int64_t bs = x.size(0);
+  FramePlan plan = plan_frame(source, bs, ratios, params);
+
+  std::vector<double> key = {double(source.id), double(reference_generation_), double(plan.use_eye),
+                             double(plan.use_lip), double(static_cast<int>(x.scalar_type())),
+                             double(reinterpret_cast<uintptr_t>(models_.get()))};
+  for (int64_t i = 0; i < x.dim(); ++i) key.push_back(double(x.size(i)));
+  append_params_key(params, &key);
+  if (key == failed_graph_key_) return false;  // graph_status_ still says why
+
+  c10::cuda::CUDAGuard device_guard(dev);
+  if (!graph_ || graph_->key != key) {
+    // Capture once the parameters have settled: while a slider is dragged every
+    // frame has new parameters, and eager is cheaper than a capture per frame.
+    if (key != last_graph_key_) {
+      last_graph_key_ = key;
+      graph_key_repeats_ = 0;
+    } else {
+      ++graph_key_repeats_;
+    }
+    if (graph_key_repeats_ < 2) {
+      graph_status_ = "eager: waiting for the parameters to settle before capturing";
+      return false;
+    }
+    graph_.reset();  // free the previous graph's pool first
+    auto g = std::make_shared<FrameGraph>();
+    g->key = key;
+    g->models = models_;
+    g->source = source;
+    g->reference = reference_;
+    g->constants = constants_for(params);
+    g->in = torch::empty(x.sizes(), x.options().device(dev));
+    g->in.copy_(x);
+    if (plan.use_eye) g->eye_cond = plan.eye_cond.to(dev);
+    if (plan.use_lip) g->lip_cond = plan.lip_cond.to(dev);
+    auto run = [&]() {
+      const MotionInfo d = extract_motion(g->in);
+      auto x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
+      auto image = render(source, x_d, nullptr);
+      return std::make_pair(image, x_d);
+    };
+    try {
+      // Warm-up on a side stream (cuDNN autotuning, TorchScript profiling runs,
+      // the expression-friendly multiplier) so that the capture sees steady state.
+      auto side = c10::cuda::getStreamFromPool(false, dev.index());
+      at::cuda::CUDAEvent ready;
+      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
+      ready.block(side);
+      {
+        c10::cuda::CUDAStreamGuard sg(side);
+        for (int i = 0; i < 3; ++i) run();
+      }
+      torch::cuda::synchronize(dev.index());
+      if (params.expression_friendly && params.relative_motion) g->x_d0 = multiplier_cache_.x_d0;
+      capturing_ = true;
+      {
+        c10::cuda::CUDAStreamGuard sg(side);
+        // Thread-local mode: another thread's CUDA calls (e.g. prepare_source of
+        // the next portrait) do not invalidate this capture.
+        g->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+        try {
+          auto r = run();
+          g->image = r.first;
+          g->x_d = r.second;
+        } catch (...) {
+          try {
+            g->graph.capture_end();
+          } catch (...) {
+          }
+          throw;
+        }
+        g->graph.capture_end();
+      }
+      capturing_ = false;
+      torch::cuda::synchronize(dev.index());
+    } catch (const std::exception& e) {
+      capturing_ = false;
+      (void)cudaGetLastError();  // clear a capture error so later eager calls are unaffected
+      failed_graph_key_ = key;
+      graph_status_ = "eager: CUDA graph capture failed (" + first_line(e.what()) + ")";
+      return false;
+    }
+    graph_ = g;
+    ++graph_captures_;
+  } else {
+    graph_->in.copy_(x);
+    if (plan.use_eye) graph_->eye_cond.copy_(plan.eye_cond);
+    if (plan.use_lip) graph_->lip_cond.copy_(plan.lip_cond);
+  }
+  graph_->graph.replay();
+  out->image = graph_->image.clone();
+  out->x_driving = graph_->x_d.clone();
+  graph_status_ = "on: replaying the captured frame (" + std::to_string(graph_captures_) + " capture" +
+                  (graph_captures_ == 1 ? "" : "s") + " so far)";
+  return true;
+#endif
+}
+
+void NeuralAnimator::guard_precision(const SourceState& source, const torch::Tensor& driving256,
+                                     const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                                     AnimatedCrop* out) {
+  if (!fp16_guard_ || models_->precision() != Precision::Fp16 || !out->image.defined()) return;
+  const auto f = out->image.to(torch::kFloat);
+  const auto v = torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()}).to(torch::kCPU);
+  const bool non_finite = v.data_ptr<float>()[0] < 0.5f;
+  const bool black = !non_finite && !(v.data_ptr<float>()[1] > 1.0f / 255.0f);
+  if (!non_finite && !(black && !black_frames_seen_in_fp32_too_)) return;
+  // Render the frame again in fp32: keep fp32 if it fixes the frame.
+  ModelSetOptions o = models_->options();
+  o.precision = "fp32";
+  std::shared_ptr<ModelSet> fp32;
+  try {
+    fp32 = ModelSet::load(models_->dir(), o);
+  } catch (const std::exception& e) {
+    status_ = std::string("fp16 gave a broken frame, and fp32 models could not be loaded: ") + e.what();
+    return;
+  }
+  auto fp16 = models_;
+  models_ = fp32;
+  graph_.reset();
+  if (out->captured_reference) rezero_pending_ = true;  // the reference came from the broken frame
+  AnimatedCrop redo = animate_eager(source, driving256, ratios, params, {});
+  if (!non_finite && frame_is_broken(redo.image)) {
+    // Black in fp32 too: a genuinely dark frame, not an fp16 problem.
+    models_ = fp16;
+    black_frames_seen_in_fp32_too_ = true;
+    return;
+  }
+  status_ = std::string("fp16 gave a ") + (non_finite ? "non-finite" : "black") + " frame on " +
+            models_->device().str() + ": switched to fp32";
+  *out = redo;
 }
 
 }  // namespace lp

@@ -17,6 +17,7 @@
 #include "common/animation_params.h"
 #include "core/keypoints.h"
 #include "core/model_set.h"
+#include "core/motion.h"
 #include "core/one_euro.h"
 
 namespace lp {
@@ -52,9 +53,15 @@ struct StageTimings {
 struct AnimatedCrop {
   torch::Tensor image;      // [B,3,512,512] float32 RGB in [0,1], on the model device
   torch::Tensor x_driving;  // [B,21,3] the keypoints W was driven with (float32)
-  StageTimings timings;     // for the whole call (all B frames)
+  StageTimings timings;     // for the whole call (all B frames); a CUDA-graph replay has total_ms only
   bool captured_reference = false;  // this call made its first frame the driving reference
+  bool used_cuda_graph = false;     // the call replayed (or just captured) a CUDA graph
 };
+
+// True when an image tensor holds a non-finite value or is entirely black
+// (max <= 1/255): what broken half precision produces on some GPUs. Reads one
+// value back from the device.
+bool frame_is_broken(const torch::Tensor& image);
 
 class NeuralAnimator {
  public:
@@ -109,8 +116,47 @@ class NeuralAnimator {
   // Converts any accepted image layout to [B,3,256,256] on the device, in dtype.
   torch::Tensor to_network_input(const torch::Tensor& rgb, torch::ScalarType dtype) const;
 
+  // CUDA graphs (CUDA builds on a CUDA device only; off by default). When on,
+  // animate/animate_batch capture the whole per-frame work (M, keypoint maths,
+  // MLPs, W, G) once per source / reference / parameter set / batch size and
+  // replay it with static buffers; the per-frame driving image and retargeting
+  // conditions are copied in. A call runs eagerly (and says why in
+  // cuda_graph_status()) while the parameters keep changing (slider drags),
+  // with smoothing (the One-Euro filter runs on the host), on the frame that
+  // takes the driving reference, and when a capture fails.
+  void set_cuda_graphs(bool on);
+  bool cuda_graphs() const { return graphs_on_; }
+  const std::string& cuda_graph_status() const { return graph_status_; }
+  int cuda_graph_captures() const { return graph_captures_; }
+
+  // fp16 guard (on by default): in fp16, a frame that comes out non-finite or
+  // all black is rendered again in fp32; if fp32 gives a proper frame the
+  // animator switches to an fp32 model set for good and says so in status().
+  void set_fp16_guard(bool on) { fp16_guard_ = on; }
+  // "" or a sentence for the status bar, e.g. why fp32 is used now.
+  const std::string& status() const { return status_; }
+
  private:
+  struct FramePlan;
+  struct FrameGraph;
   void sync() const;
+  FramePlan plan_frame(const SourceState& source, int64_t batch, const std::vector<DrivingRatios>& ratios,
+                       const AnimationParams& params) const;
+  // The device part of driving_keypoints: no host reads, no host-to-device
+  // copies once the constants and the multiplier cache are in place.
+  torch::Tensor driving_keypoints_device(const SourceState& source, const MotionInfo& driving,
+                                         const AnimationParams& params, const FramePlan& plan,
+                                         const torch::Tensor& eye_cond, const torch::Tensor& lip_cond);
+  const MotionConstants& constants_for(const AnimationParams& params);
+  AnimatedCrop animate_eager(const SourceState& source, const torch::Tensor& driving256,
+                             const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                             const std::vector<double>& timestamps_s);
+  bool try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
+                           const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                           AnimatedCrop* out);
+  void guard_precision(const SourceState& source, const torch::Tensor& driving256,
+                       const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
+                       AnimatedCrop* out);
   MotionInfo smooth(const MotionInfo& driving, const AnimationParams& params, const std::vector<double>& ts);
 
   std::shared_ptr<ModelSet> models_;
@@ -128,6 +174,22 @@ class NeuralAnimator {
     torch::Tensor x_d0;
     double multiplier = 1.0;
   } multiplier_cache_;
+  // Device constants for the last parameter set (region mask, edit delta).
+  std::vector<float> constants_key_;
+  MotionConstants constants_;
+  // CUDA graphs.
+  bool graphs_on_ = false;
+  bool capturing_ = false;  // inside a capture: no synchronisation allowed
+  std::string graph_status_ = "off";
+  int graph_captures_ = 0;
+  std::shared_ptr<FrameGraph> graph_;
+  std::vector<float> last_graph_key_;
+  int graph_key_repeats_ = 0;
+  std::vector<float> failed_graph_key_;
+  // fp16 guard.
+  bool fp16_guard_ = true;
+  bool black_frames_seen_in_fp32_too_ = false;
+  std::string status_;
 };
 
 // Official retargeting conditions: eye [c_s_left, c_s_right, c_d] -> [1,3]; lip [c_s, c_d] -> [1,2].

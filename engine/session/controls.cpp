@@ -26,6 +26,9 @@ std::vector<ControlSpec> make_specs() {
   s.push_back({"paste_back", "Motion", "Paste back",
                "Composite the animated crop into the full portrait; off shows the crop.",
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(animation.paste_back)});
+  s.push_back({"color_match", "Motion", "Colour match",
+               "Neural: shift the animated crop's colour to match the portrait around the seam.",
+               ControlKind::Toggle, 0, 1, {}, LP_BOOL(color_match)});
   s.push_back({"smoothing", "Motion", "Smoothing",
                "One-Euro smoothing of the driving motion: removes webcam jitter without lag.",
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(animation.smoothing)});

@@ -11,6 +11,7 @@
 #include "vision/crop_transform.h"
 #include "vision/face.h"
 #include "vision/openness.h"
+#include "media/motion_file.h"
 
 #include <opencv2/core.hpp>
 
@@ -44,6 +45,10 @@ struct DrivingSample {
   std::uint64_t seq = 0;
   std::int64_t capture_ns = 0;  // steady-clock capture timestamp (latency)
   bool new_stream = false;    // first frame of a new input: reset the reference
+  // Motion templates (neural engine): replay saved keypoint parameters instead
+  // of running the motion extractor, or report them for saving.
+  std::optional<MotionKeypoints> motion;
+  bool want_motion = false;
 };
 
 struct StageTime {
@@ -69,6 +74,8 @@ struct AnimatedFrame {
   cv::Mat driving_bgr;                 // the driving frame this was made from
   std::optional<Face> driving_face;
   std::optional<CropTransform> driving_crop;
+
+  std::optional<MotionKeypoints> driving_motion;  // neural, when DrivingSample::want_motion
 
   std::vector<StageTime> timings;
   double total_ms = 0;

@@ -3,6 +3,7 @@
 #include "core/model_set.h"
 #include "core/neural_animator.h"
 #include "vision/crop_smoother.h"
+#include "vision/paste_back.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -32,6 +33,58 @@ cv::Mat tensor_to_rgb8(const torch::Tensor& image) {
                         .contiguous().to(torch::kCPU);
   cv::Mat m(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)), CV_8UC3, t.data_ptr<uint8_t>());
   return m.clone();
+}
+
+// Motion template <-> the animator's decoded motion (float32, batch 1).
+MotionKeypoints keypoints_from_motion(const MotionInfo& m) {
+  auto vec = [](const torch::Tensor& t) {
+    torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous().view({-1});
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  };
+  MotionKeypoints k;
+  k.pitch = vec(m.pitch)[0];
+  k.yaw = vec(m.yaw)[0];
+  k.roll = vec(m.roll)[0];
+  k.scale = vec(m.scale)[0];
+  k.t = vec(m.t);
+  k.exp = vec(m.exp);
+  k.kp = vec(m.kp);
+  return k;
+}
+
+MotionInfo motion_from_keypoints(const MotionKeypoints& k, torch::Device device) {
+  if (k.t.size() != 3 || k.exp.size() != 63 || k.kp.size() != 63)
+    throw EngineError("motion template frame has wrong keypoint sizes (t 3, exp 63, kp 63 expected)");
+  auto opts = torch::TensorOptions().dtype(torch::kFloat);
+  auto from = [&](const std::vector<float>& v, std::vector<int64_t> shape) {
+    return torch::from_blob(const_cast<float*>(v.data()), shape, opts).clone().to(device);
+  };
+  MotionInfo m;
+  m.pitch = torch::full({1, 1}, k.pitch, opts).to(device);
+  m.yaw = torch::full({1, 1}, k.yaw, opts).to(device);
+  m.roll = torch::full({1, 1}, k.roll, opts).to(device);
+  m.R = rotation_matrix(m.pitch, m.yaw, m.roll);
+  m.scale = torch::full({1, 1}, k.scale, opts).to(device);
+  m.t = from(k.t, {1, 3});
+  m.exp = from(k.exp, {1, 21, 3});
+  m.kp = from(k.kp, {1, 21, 3});
+  return m;
+}
+
+// Colour matching of the animated crop to the source: the mean RGB difference
+// in the band where the paste-back mask fades (what the eye compares across
+// the seam), as a shift the paste-back shader adds to the crop.
+cv::Vec3f color_match_shift(const cv::Mat& crop_rgb, const cv::Mat& source_crop_bgr) {
+  static const cv::Mat band = [] {
+    cv::Mat m = make_paste_back_mask(512, 16), b;
+    cv::inRange(m, 0.5f, 0.999f, b);  // the inner half of the feather ramp
+    return b;
+  }();
+  cv::Mat src_rgb;
+  cv::cvtColor(source_crop_bgr, src_rgb, cv::COLOR_BGR2RGB);
+  const cv::Scalar a = cv::mean(crop_rgb, band), b = cv::mean(src_rgb, band);
+  return cv::Vec3f(static_cast<float>((b[0] - a[0]) / 255.0), static_cast<float>((b[1] - a[1]) / 255.0),
+                   static_cast<float>((b[2] - a[2]) / 255.0));
 }
 
 }  // namespace
@@ -94,13 +147,35 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
       ratios.lip = d.openness.lip;
     }
   }
+  if (d.bgr.empty() && d.face && !d.motion && !d.want_motion)
+    throw EngineError("this motion template has no keypoint parameters for the neural engine "
+                      "(it was saved with the classic engine; save it again with --engine neural)");
   if (driving256.empty()) driving256 = last_driving256_.empty() ? s.crop.input256 : last_driving256_;
 
+  if (d.motion && d.openness.lip > 0) {  // replayed template: its saved ratios
+    ratios.eye_left = d.openness.right_eye;
+    ratios.eye_right = d.openness.left_eye;
+    ratios.lip = d.openness.lip;
+  }
+
   torch::InferenceMode guard;
-  AnimatedCrop out = animator_->animate(s.state, rgb_u8_tensor(driving256), ratios, params.animation, d.time_s);
-  // fp16 trouble (black or non-finite frames on some GPUs): say so; core falls back.
+  AnimatedCrop out;
+  if (d.motion || d.want_motion) {
+    // Motion templates: the same pipeline in its stages, so the driving
+    // motion can be saved or replayed without the video.
+    const auto t0 = std::chrono::steady_clock::now();
+    MotionInfo m = d.motion ? motion_from_keypoints(*d.motion, models_->device())
+                            : animator_->extract_motion(rgb_u8_tensor(driving256));
+    if (d.want_motion && !d.motion) f.driving_motion = keypoints_from_motion(m);
+    torch::Tensor x_d = animator_->driving_keypoints(s.state, m, {ratios}, params.animation, {d.time_s});
+    out.image = animator_->render(s.state, x_d, &out.timings);
+    out.timings.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    out = animator_->animate(s.state, rgb_u8_tensor(driving256), ratios, params.animation, d.time_s);
+  }
   f.crop_rgb = tensor_to_rgb8(out.image);
   f.paste_back = params.animation.paste_back && params.animation.stitching;
+  if (params.color_match && f.paste_back) f.color_shift = color_match_shift(f.crop_rgb, s.crop.crop512);
   f.timings = {{"M", out.timings.motion_ms},
                {"keypoints+MLPs", out.timings.keypoints_ms},
                {"W", out.timings.warp_ms},

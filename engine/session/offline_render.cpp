@@ -124,6 +124,12 @@ class MotionFeed : public DrivingFeed {
     d.seq = i_;
     d.time_s = m.time_s;
     d.new_stream = i_ == 0;
+    d.motion = m.keypoints;
+    if (m.eye_ratio) {
+      d.openness.left_eye = (*m.eye_ratio)[0];
+      d.openness.right_eye = (*m.eye_ratio)[1];
+    }
+    if (m.lip_ratio) d.openness.lip = *m.lip_ratio;
     if (m.landmarks) {
       if (m.landmarks->size() != static_cast<size_t>(kNumLandmarks)) {
         error = "motion frame " + std::to_string(m.index) + " has " + std::to_string(m.landmarks->size()) +
@@ -274,6 +280,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
       r.cancelled = true;
       break;
     }
+    d.want_motion = !rq.save_motion.empty() && rq.engine == EngineKind::Neural;
     AnimatedFrame f;
     try {
       f = engine->animate(*prepared, d, rq.params);
@@ -296,6 +303,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
         m.eye_ratio = std::array<float, 2>{d.openness.left_eye, d.openness.right_eye};
         m.lip_ratio = d.openness.lip;
       }
+      m.keypoints = f.driving_motion;
       motion.frames.push_back(std::move(m));
     }
     if (image_out) {

@@ -116,6 +116,7 @@ struct Session::Impl {
   DrivingStatus driving;
   std::atomic<bool> driving_new_stream{false};
   std::atomic<bool> driving_active{false};
+  bool input_failure_reported = false;  // engine thread only
 
   // ---- Output
   mutable std::mutex out_mu;
@@ -243,7 +244,19 @@ struct Session::Impl {
       else
         std::this_thread::sleep_for(std::chrono::milliseconds(33));
       if (stop.load()) break;
-      if (driving_active.load() && !frame) continue;  // waiting for the next frame
+      if (driving_active.load() && !frame) {
+        // A webcam that disappeared (or a video that failed) is "no driving
+        // input" until reconnected: say so once and let the idle motion play.
+        const CaptureStatus cs = capture->status();
+        const bool failed = cs.state == CaptureState::CameraLost || cs.state == CaptureState::Error;
+        if (!failed) continue;  // just waiting for the next frame
+        if (!input_failure_reported) {
+          post(MessageLevel::Error, cs.message.empty() ? "Driving input stopped" : cs.message);
+          input_failure_reported = true;
+        }
+      } else if (frame) {
+        input_failure_reported = false;
+      }
       if (self->paused_.load()) continue;             // output frozen
 
       // 2. Read one immutable parameter snapshot for this whole frame.

@@ -270,6 +270,24 @@ TEST(ClassicMotion, RegionRestrictsMotion) {
   EXPECT_GT(all.lip_open, src.prepared->openness.lip + 0.05f);
 }
 
+// Absolute mode: the output takes the driving face's ratios and roll directly
+// (not relative to a reference frame).
+TEST(ClassicMotion, AbsoluteModeTakesDrivingRatios) {
+  LP_REQUIRE_SHARED("media/s1.jpg");
+  const LoadedSource src = load_source("s1.jpg");
+  ASSERT_TRUE(src.prepared);
+  Landmarks68 b = src.prepared->face.landmarks;
+  for (int i : {56, 57, 58, 65, 66, 67, 7, 8, 9}) b[i].y += 40.f;  // mouth open
+  const Openness driving = compute_openness(b);
+  ClassicAnimator animator;
+  AnimationParams p;
+  p.relative_motion = false;
+  const WarpMesh m = animator.animate(*src.prepared, b, p, 0.0, no_idle());
+  EXPECT_NEAR(m.lip_open, driving.lip, 1e-4);
+  EXPECT_NEAR(m.eye_open_right, driving.right_eye, 1e-4);
+  EXPECT_EQ(count_folded_triangles(m.texcoords, m.positions, m.triangles), 0);
+}
+
 TEST(ClassicIdle, DeterministicBlinksAndSway) {
   IdleMotionParams p;
   int blinks = 0;

@@ -3,6 +3,8 @@
 // rules, input layouts. The real networks are checked by the parity tests.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/motion.h"
 #include "core/neural_animator.h"
 #include "test_support.h"
@@ -172,6 +174,38 @@ TEST_F(Animator, ReportsStageTimings) {
   EXPECT_GT(r.timings.total_ms, 0.0);
   EXPECT_GE(r.timings.total_ms, r.timings.warp_ms + r.timings.generator_ms);
   EXPECT_GT(src.prepare_ms, 0.0);
+}
+
+TEST_F(Animator, CudaGraphsFallBackToEagerWithoutCuda) {
+  // Models on the CPU: asking for CUDA graphs must say why they are off and
+  // give exactly the eager result.
+  const auto src = animator_->prepare_source(source_img_);
+  lp::NeuralAnimator eager(models_);
+  animator_->set_cuda_graphs(true);
+  EXPECT_TRUE(animator_->cuda_graphs());
+  EXPECT_NE(animator_->cuda_graph_status().find("off"), std::string::npos) << animator_->cuda_graph_status();
+  for (const auto& frame : {frame_a_, frame_b_, frame_b_, frame_b_}) {
+    const auto g = animator_->animate(src, frame, {}, lp::AnimationParams{});
+    const auto e = eager.animate(src, frame, {}, lp::AnimationParams{});
+    EXPECT_FALSE(g.used_cuda_graph);
+    EXPECT_EQ(max_abs_diff(g.image, e.image), 0.0);
+  }
+  EXPECT_EQ(animator_->cuda_graph_captures(), 0);
+}
+
+TEST(FrameIsBroken, FlagsNonFiniteAndBlackFramesOnly) {
+  auto img = torch::full({1, 3, 8, 8}, 0.5f);
+  EXPECT_FALSE(lp::frame_is_broken(img));
+  auto nan = img.clone();
+  nan[0][1][2][3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(lp::frame_is_broken(nan));
+  auto inf = img.clone();
+  inf[0][0][0][0] = std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(lp::frame_is_broken(inf));
+  EXPECT_TRUE(lp::frame_is_broken(torch::zeros({1, 3, 8, 8})));
+  auto dark = torch::zeros({1, 3, 8, 8});
+  dark[0][2][7][7] = 0.1f;  // one lit pixel is a picture, not a black frame
+  EXPECT_FALSE(lp::frame_is_broken(dark));
 }
 
 }  // namespace
