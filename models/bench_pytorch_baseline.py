@@ -259,12 +259,61 @@ def profile(models_dir, dev, out_path):
         f.write("\n".join(lines) + "\n")
 
 
+def explore_cl(models_dir, dev):
+    """G and W+G with the channels-last-friendly instance norm (models/export_optimizations.py),
+    rebuilt from the seed-1 random weights, against the exported modules."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from export_optimizations import instance_norm_channels_last
+    from liveportrait.checkpoints import build_loaded
+    from liveportrait.registry import MODULES
+    from liveportrait.spade_generator import bake_spectral_norm
+    torch.backends.cudnn.benchmark = True
+    rows = []
+    g = torch.Generator(device="cpu").manual_seed(3)
+    mods = load(models_dir, dev, torch.float32)
+    with torch.inference_mode():
+        feat32 = torch.rand(1, 32, 16, 64, 64, generator=g).to(dev)
+        kp_s = (torch.rand(1, 21, 3, generator=g) * 1.2 - 0.6).to(dev)
+        kp_d = kp_s + (torch.rand(1, 21, 3, generator=g) * 0.1 - 0.05).to(dev)
+        wf32 = mods["warping_module"](feat32, kp_s, kp_d)[2]
+        ref = mods["spade_generator"](wf32)
+        W16 = mods["warping_module"].half()
+    for variant in ("exported nchw", "cl-norm nchw", "cl-norm cl", "cl-norm cl frozen", "exported cl frozen"):
+        if variant.startswith("exported"):
+            G = torch.jit.load(os.path.join(models_dir, "spade_generator.pt"), map_location=dev).eval()
+        else:
+            m = bake_spectral_norm(build_loaded(MODULES["spade_generator"], None, 1))
+            G = torch.jit.script(instance_norm_channels_last(m).to(dev).eval())
+        G = G.half()
+        cl = " cl" in variant
+        fmt = torch.channels_last if cl else torch.contiguous_format
+        if cl:
+            to_cl(G, (4,))
+        if "frozen" in variant:
+            G = torch.jit.optimize_for_inference(torch.jit.freeze(G))
+        with torch.inference_mode():
+            x = wf32.half().contiguous(memory_format=fmt)
+            fn = lambda: G(x)  # noqa: E731
+            e = time_fn(fn)
+            rep, out = graphed(fn)
+            gr = time_fn(rep)
+            q = psnr(out.float().clamp(0, 1), ref)
+            fn2 = lambda: G(W16(feat32.half(), kp_s.half(), kp_d.half())[2].contiguous(memory_format=fmt))  # noqa: E731
+            rep2, _ = graphed(fn2)
+            gr2 = time_fn(rep2)
+        rows.append({"case": "G " + variant, "eager_ms": round(e, 3), "graph_ms": round(gr, 3),
+                     "W+G_graph_ms": round(gr2, 3), "psnr_vs_fp32": round(q, 2)})
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", required=True)
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--json", help="also write the JSON here")
     ap.add_argument("--explore", action="store_true")
+    ap.add_argument("--explore-cl", action="store_true",
+                    help="time G with the channels-last-friendly instance norm")
     ap.add_argument("--profile", help="write a kernel-level profile of M, W and W+G to this file")
     args = ap.parse_args()
     if not torch.cuda.is_available():
@@ -274,6 +323,8 @@ def main():
     result = {"device": torch.cuda.get_device_name(0), "baseline": baseline(args.models, args.frames, dev)}
     if args.explore:
         result["explore"] = explore(args.models, dev)
+    if args.explore_cl:
+        result["explore_cl"] = explore_cl(args.models, dev)
     if args.profile:
         profile(args.models, dev, args.profile)
     text = json.dumps(result, indent=2)

@@ -85,6 +85,7 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
   mo.device = opt.device;
   mo.precision = opt.precision;
   mo.optimize = opt.optimize;
+  mo.channels_last = opt.channels_last;
   std::shared_ptr<ModelSet> models;
   try {
     models = ModelSet::load(opt.models_dir, mo);
@@ -158,6 +159,7 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
       << "  \"cuda_graph_calls\": " << graphed << ",\n"
       << "  \"cuda_graph_status\": \"" << animator.cuda_graph_status() << "\",\n"
       << "  \"torchscript_optimized\": " << (opt.optimize ? "true" : "false") << ",\n"
+      << "  \"channels_last\": " << (opt.channels_last ? "true" : "false") << ",\n"
       << "  \"notes\": \"" << models->notes() << animator.status() << "\",\n"
       << "  \"ms_per_call\": {\n"
       << "    \"motion_extractor\": " << stats_json(m) << ",\n"
@@ -189,13 +191,19 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
   }
   struct Config {
     std::string label, precision;
-    bool optimize, graphs;
+    bool optimize, graphs, channels_last;
     int batch;
   };
+  // The fourth is the headline configuration (batch 1, the fastest path).
+  const bool cl = opt.channels_last;
   const std::vector<Config> configs = {
-      {"eager fp32", "fp32", false, false, 1},       {"eager fp16", "fp16", false, false, 1},
-      {"eager fp16 frozen", "fp16", true, false, 1},  {"graphs fp16 frozen", "fp16", true, true, 1},
-      {"graphs fp16 frozen b4", "fp16", true, true, 4}, {"graphs fp16 frozen b16", "fp16", true, true, 16},
+      {"eager fp32", "fp32", false, false, false, 1},
+      {"eager fp16", "fp16", false, false, false, 1},
+      {"eager fp16 frozen", "fp16", true, false, false, 1},
+      {cl ? "graphs fp16 frozen cl" : "graphs fp16 frozen", "fp16", true, true, cl, 1},
+      {cl ? "graphs fp16 frozen cl b4" : "graphs fp16 frozen b4", "fp16", true, true, cl, 4},
+      {cl ? "graphs fp16 frozen cl b16" : "graphs fp16 frozen b16", "fp16", true, true, cl, 16},
+      {cl ? "graphs fp16 frozen nchw" : "graphs fp16 frozen cl", "fp16", true, true, !cl, 1},
   };
   std::vector<ConfigResult> results;
   std::vector<std::string> labels;
@@ -204,6 +212,7 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     o.precision = c.precision;
     o.optimize = c.optimize;
     o.cuda_graphs = c.graphs;
+    o.channels_last = c.channels_last;
     o.batch = c.batch;
     o.frames = c.batch == 1 ? opt.frames : std::max(10, opt.frames / c.batch);
     o.warmup = c.batch == 1 ? opt.warmup : std::max(5, opt.warmup / 2);

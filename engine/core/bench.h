@@ -16,6 +16,7 @@ struct BenchOptions {
   int batch = 1;                   // driving frames per animate_batch call
   bool optimize = false;           // ModelSetOptions::optimize (freeze + optimize_for_inference)
   bool cuda_graphs = false;        // NeuralAnimator::set_cuda_graphs
+  bool channels_last = false;      // ModelSetOptions::channels_last
   // suite: every configuration of the performance issue in one process (eager
   // fp32, eager fp16, eager fp16 frozen, graphs fp16 at batch 1/4/16, GPU
   // pre-processing), so that the ratios are fair; prints one JSON object.

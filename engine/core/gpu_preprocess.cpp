@@ -87,10 +87,10 @@ torch::Tensor FrameCropper::crop(const torch::Tensor& frame, const std::array<do
                           static_cast<float>(sy * (d * so + e * so + f) - 1.0)};
   const auto th = torch::from_blob(const_cast<float*>(theta), {1, 2, 3}, torch::kFloat).to(device_);
   const auto img = upload(frame).permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat);
-  namespace F = torch::nn::functional;
-  const auto grid = F::affine_grid(th, {1, 3, size, size}, /*align_corners=*/true);
-  const auto out = F::grid_sample(img, grid,
-                                  F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(true));
+  // ATen's affine_grid / grid_sample (what torch.nn.functional calls):
+  // interpolation 0 = bilinear, padding 0 = zeros.
+  const auto grid = at::affine_grid_generator(th, {1, 3, size, size}, /*align_corners=*/true);
+  const auto out = at::grid_sampler(img, grid, /*interpolation_mode=*/0, /*padding_mode=*/0, /*align_corners=*/true);
   return out.div_(255.0).clamp_(0.0, 1.0);
 }
 

@@ -6,7 +6,7 @@
 // The crop follows cv::warpAffine(frame, M_o2c, {size, size}, INTER_LINEAR,
 // BORDER_CONSTANT 0) with pixel centres at integer coordinates: output pixel
 // (u, v) samples the frame bilinearly at M_o2c^-1 (u, v, 1). It is
-// torch::nn::functional::grid_sample over affine_grid (align_corners = true),
+// ATen grid_sample over affine_grid (align_corners = true),
 // so no hand-written kernel is involved. Works on the CPU too (slowly), so the
 // same code path runs in CPU builds and tests.
 #include <torch/script.h>

@@ -188,6 +188,10 @@ std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOpti
     m.eval();
     const auto id = static_cast<ModelId>(i);
     m.to(set->device_, set->dtype_of(id));
+    if (options.channels_last && cuda && (id == ModelId::WarpingModule || id == ModelId::SpadeGenerator)) {
+      for (auto p : m.parameters())
+        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    }
     if (options.optimize && set->dtype_of(id) == set->compute_dtype() && i <= static_cast<int>(ModelId::SpadeGenerator)) {
       try {
         auto frozen = torch::jit::freeze(m);
@@ -237,7 +241,12 @@ std::vector<torch::Tensor> ModelSet::forward(ModelId id, const std::vector<torch
   const auto dtype = dtype_of(id);
   std::vector<torch::jit::IValue> args;
   args.reserve(inputs.size());
-  for (const auto& t : inputs) args.emplace_back(t.to(device_, dtype));
+  const bool cl = options_.channels_last && device_.is_cuda() && id == ModelId::SpadeGenerator;
+  for (const auto& t : inputs) {
+    auto x = t.to(device_, dtype);
+    if (cl && x.dim() == 4) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    args.emplace_back(x);
+  }
   const torch::jit::IValue out = modules_[static_cast<size_t>(id)].forward(args);
   std::vector<torch::Tensor> result;
   if (out.isTuple()) {

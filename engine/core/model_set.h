@@ -49,6 +49,11 @@ struct ModelSetOptions {
   // TorchScript freeze + optimize_for_inference on F, M, W, G after moving them to
   // the device and dtype (falls back to the plain module, with a note, if a pass fails).
   bool optimize = false;
+  // CUDA only: 4-D weights of W and G in channels-last (NHWC) memory format and
+  // G's input made channels-last, so that cuDNN runs its tensor-core kernels
+  // without NCHW<->NHWC conversions around every convolution. Pays only with
+  // models exported with --channels-last-norm (see models/export_optimizations.py).
+  bool channels_last = false;
 };
 
 struct ModuleEntry {

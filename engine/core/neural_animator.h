@@ -183,9 +183,9 @@ class NeuralAnimator {
   std::string graph_status_ = "off";
   int graph_captures_ = 0;
   std::shared_ptr<FrameGraph> graph_;
-  std::vector<float> last_graph_key_;
+  std::vector<double> last_graph_key_;
   int graph_key_repeats_ = 0;
-  std::vector<float> failed_graph_key_;
+  std::vector<double> failed_graph_key_;
   // fp16 guard.
   bool fp16_guard_ = true;
   bool black_frames_seen_in_fp32_too_ = false;

@@ -27,10 +27,19 @@ torch::Tensor rgb_u8_tensor(const cv::Mat& bgr256) {
   return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8).clone();
 }
 
-cv::Mat tensor_to_rgb8(const torch::Tensor& image) {
-  // [1,3,H,W] float in [0,1] on any device -> HxWx3 uint8 on the CPU.
+// [1,3,H,W] float in [0,1] on any device -> HxWx3 uint8 on the CPU. The
+// conversion to uint8 HWC happens on the device (4x less to copy); from a GPU
+// the copy goes through a reused pinned (page-locked) host buffer, which the
+// driver can DMA into directly.
+cv::Mat tensor_to_rgb8(const torch::Tensor& image, torch::Tensor& pinned) {
   torch::Tensor t = image[0].detach().clamp(0, 1).mul(255.0f).round().to(torch::kUInt8).permute({1, 2, 0})
-                        .contiguous().to(torch::kCPU);
+                        .contiguous();
+  if (t.is_cuda()) {
+    if (!pinned.defined() || pinned.sizes() != t.sizes())
+      pinned = torch::empty(t.sizes(), torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+    pinned.copy_(t);
+    t = pinned;
+  }
   cv::Mat m(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)), CV_8UC3, t.data_ptr<uint8_t>());
   return m.clone();
 }
@@ -173,7 +182,7 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
   } else {
     out = animator_->animate(s.state, rgb_u8_tensor(driving256), ratios, params.animation, d.time_s);
   }
-  f.crop_rgb = tensor_to_rgb8(out.image);
+  f.crop_rgb = tensor_to_rgb8(out.image, pinned_);
   f.paste_back = params.animation.paste_back && params.animation.stitching;
   if (params.color_match && f.paste_back) f.color_shift = color_match_shift(f.crop_rgb, s.crop.crop512);
   f.timings = {{"M", out.timings.motion_ms},

@@ -4,6 +4,8 @@
 // crops, openness ratios, tensors) and runs core's NeuralAnimator.
 #include "engine.h"
 
+#include <ATen/Tensor.h>
+
 #include <memory>
 #include <string>
 
@@ -33,6 +35,7 @@ class NeuralEngine : public Engine {
   std::unique_ptr<CropSmoother> crop_smoother_;
   std::string status_;
   cv::Mat last_driving256_;  // reused while the driving face is briefly lost
+  at::Tensor pinned_;        // page-locked host buffer for GPU -> host copies
   DrivingSample last_driving_;
 };
 

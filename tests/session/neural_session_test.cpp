@@ -1,0 +1,121 @@
+// The neural engine inside the session and the offline render, on the
+// exported seed-1 models (random weights: the faces are noise, the plumbing
+// is real): selection, fallback with a reason, motion templates.
+#include "ffprobe_probe.h"
+#include "media/video_source.h"
+#include "session/session.h"
+#include "test_support.h"
+
+#include <fstream>
+
+using namespace lp;
+using lp::test::run_command;
+using lp::test::shell_quote;
+
+namespace {
+
+std::filesystem::path models_dir() { return lp::test::binary_dir() / "models-seed1"; }
+
+#define LP_REQUIRE_MODELS()                                                                         \
+  do {                                                                                              \
+    if (!std::filesystem::exists(models_dir() / "manifest.json"))                                   \
+      GTEST_SKIP() << "needs the exported seed-1 models at " << models_dir().string()               \
+                   << " (ctest fixture lp_models_seed1, which needs ../shared)";                    \
+  } while (0)
+
+std::string join(const std::vector<SessionMessage>& msgs) {
+  std::string s;
+  for (const auto& m : msgs) s += m.text + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST(NeuralSession, AnimatesTheSourceCropWithTheNeuralEngine) {
+  LP_REQUIRE_SHARED("media/s42.jpg");
+  LP_REQUIRE_MODELS();
+  SessionConfig cfg;
+  cfg.models_dir = models_dir().string();
+  Session s(cfg);
+  Parameters p;
+  p.engine = EngineKind::Neural;
+  p.device = "cpu";
+  s.set_parameters(p);
+  s.open_source(lp::test::media("s42.jpg").string());
+  ASSERT_TRUE(s.wait_source_idle(300)) << join(s.take_messages());
+  std::shared_ptr<const AnimatedFrame> f;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 10 && !(f && !f->crop_rgb.empty()); ++i) {
+    f = s.wait_for_output(seq, 120);
+    ASSERT_NE(f, nullptr) << join(s.take_messages());
+    seq = f->seq;
+  }
+  ASSERT_FALSE(f->crop_rgb.empty()) << join(s.take_messages());
+  EXPECT_EQ(f->crop_rgb.size(), cv::Size(512, 512));
+  EXPECT_EQ(f->engine_name, "Neural (LivePortrait)");
+  EXPECT_TRUE(s.stats().neural_available);
+}
+
+TEST(NeuralSession, BrokenModelFolderFallsBackToClassicAndSaysWhy) {
+  LP_REQUIRE_SHARED("media/s42.jpg");
+  LP_REQUIRE_MODELS();
+  // A copy of the folder whose warping module is cut short.
+  const auto dir = lp::test::scratch_dir() / "models";
+  std::filesystem::create_directories(dir);
+  for (const auto& e : std::filesystem::directory_iterator(models_dir()))
+    std::filesystem::copy(e.path(), dir / e.path().filename());
+  std::filesystem::resize_file(dir / "warping_module.pt", 1000);
+  EXPECT_NE(neural_models_status(dir.string()).find("warping_module.pt"), std::string::npos);
+  SessionConfig cfg;
+  cfg.models_dir = dir.string();
+  Session s(cfg);
+  Parameters p;
+  p.engine = EngineKind::Neural;
+  s.set_parameters(p);
+  s.open_source(lp::test::media("s42.jpg").string());
+  ASSERT_TRUE(s.wait_source_idle(120));
+  auto msgs = s.take_messages();
+  EXPECT_NE(join(msgs).find("warping_module.pt"), std::string::npos) << join(msgs);
+  auto f = s.wait_for_output(0, 30);
+  ASSERT_NE(f, nullptr);
+  auto g = s.wait_for_output(f->seq, 30);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->engine_name, "Classic (mesh warp)");
+  EXPECT_FALSE(s.stats().neural_available);
+  EXPECT_NE(s.stats().neural_unavailable_reason.find("warping_module.pt"), std::string::npos);
+}
+
+// A neural motion template (keypoint parameters) replays the same frames.
+TEST(NeuralSession, MotionTemplateReplaysTheSameFrames) {
+  LP_REQUIRE_SHARED("media/d10.mp4");
+  LP_REQUIRE_MODELS();
+  const auto dir = lp::test::scratch_dir();
+  const std::string base = std::string(LIVEPUPPET_CLI) + " render --quiet --engine neural --device cpu --models " +
+                           shell_quote(models_dir().string()) + " --source " +
+                           shell_quote(lp::test::media("s42.jpg").string());
+  const auto motion = dir / "m.json", direct = dir / "direct.mp4", replay = dir / "replay.mp4";
+  int st = -1;
+  std::string out = run_command(base + " --driving " + shell_quote(lp::test::media("d10.mp4").string()) +
+                                    " --frames 2 --save-motion " + shell_quote(motion.string()) + " --out " +
+                                    shell_quote(direct.string()) + " 2>&1",
+                                &st);
+  ASSERT_EQ(st, 0) << out;
+  std::ifstream in(motion);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("\"keypoints\""), std::string::npos);
+  out = run_command(base + " --driving " + shell_quote(motion.string()) + " --out " + shell_quote(replay.string()) +
+                        " 2>&1",
+                    &st);
+  ASSERT_EQ(st, 0) << out;
+  std::string e;
+  auto a = VideoSource::open(direct.string(), &e), b = VideoSource::open(replay.string(), &e);
+  ASSERT_TRUE(a && b) << e;
+  VideoFrame fa, fb;
+  int n = 0;
+  while (a->read(fa) == ReadStatus::Frame) {
+    ASSERT_EQ(b->read(fb), ReadStatus::Frame);
+    EXPECT_GT(cv::PSNR(fa.image, fb.image), 50.0) << "frame " << n;
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
