@@ -156,10 +156,12 @@ int main(int argc, char** argv) {
   auto last_fps_time = std::chrono::steady_clock::now();
   int fps_frames = 0;
   while (!glfwWindowShouldClose(window)) {
-    // 4a. Events. Headless runs wait for the next engine frame instead of
-    //     vsync so that N frames means N different engine results.
+    // 4a. Events, then wait briefly for the next engine frame: a loop that
+    //     only redraws the same picture would take CPU from the engine
+    //     thread on small machines. Headless runs wait longer so that N
+    //     frames means N different engine results.
     glfwPollEvents();
-    if (headless) session.wait_for_output(shown_seq, 1.0);
+    session.wait_for_output(shown_seq, headless ? 1.0 : 1.0 / 60.0);
 
     // 4b. Messages from the session (errors name the file and the reason).
     const double now = glfwGetTime();
@@ -217,8 +219,8 @@ int main(int argc, char** argv) {
       if (ui.recorder.recording()) {
         ui.post(MessageLevel::Info, ui.recorder.stop(), now);
       } else {
-        const gl::Texture& o = renderer.output();
-        std::string e = ui.recorder.start(settings.recording, cv::Size(o.width(), o.height()));
+        const OutputRenderer::View o = renderer.output();
+        std::string e = ui.recorder.start(settings.recording, cv::Size(o.width, o.height));
         ui.post(e.empty() ? MessageLevel::Info : MessageLevel::Error, e.empty() ? "Recording..." : e, now);
       }
     }

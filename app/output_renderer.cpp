@@ -3,6 +3,8 @@
 #include "gl/mesh_warp_pass.h"
 #include "vision/paste_back.h"
 
+#include <opencv2/imgproc.hpp>
+
 namespace lp {
 
 OutputRenderer::OutputRenderer() = default;
@@ -42,9 +44,14 @@ bool OutputRenderer::render(const AnimatedFrame& f) {
       paste_.render_crop_only(crop_tex_, output_rt_);
   } else if (f.source && f.mesh) {
     // Classic: warp the source with the driven mesh.
+    // Shown straight from the pass's own texture: no full-size copy, which
+    // matters on software OpenGL.
     const GLuint warped = mesh_->render(source_tex_.id(), *f.mesh);
     if (!warped) return has_output_;
-    paste_.render_texture(warped, mesh_->width(), mesh_->height(), output_rt_);
+    view_ = View{warped, mesh_->width(), mesh_->height(), false};
+    view_is_mesh_ = true;
+    has_output_ = true;
+    return true;
   } else if (!f.driving_bgr.empty()) {
     // No source yet: show the driving frame as it is.
     paste_.render_crop_only(driving_tex_, output_rt_);
@@ -53,8 +60,26 @@ bool OutputRenderer::render(const AnimatedFrame& f) {
   } else {
     return has_output_;
   }
+  view_ = View{output_rt_.texture().id(), output_rt_.width(), output_rt_.height(), true};
+  view_is_mesh_ = false;
   has_output_ = true;
   return true;
+}
+
+cv::Mat OutputRenderer::read_output_bgr() const {
+  if (!has_output_) return {};
+  if (!view_is_mesh_) return output_rt_.read_bgr();
+  // The mesh pass stores rows top-first (cv::Mat order): no flip.
+  cv::Mat rgba(view_.height, view_.width, CV_8UC4);
+  GLint prev = 0;
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev);
+  glBindFramebuffer(GL_FRAMEBUFFER, mesh_->framebuffer());
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, view_.width, view_.height, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data);
+  glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(prev));
+  cv::Mat bgr;
+  cv::cvtColor(rgba, bgr, cv::COLOR_RGBA2BGR);
+  return bgr;
 }
 
 }  // namespace lp

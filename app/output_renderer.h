@@ -29,14 +29,20 @@ class OutputRenderer {
   // nothing to show yet.
   bool render(const AnimatedFrame& frame);
 
-  // The composited output (bottom-up GL texture: flip V when drawing).
-  const gl::Texture& output() const { return output_rt_.texture(); }
+  // The composited output: a texture, its size, and whether its rows are
+  // stored bottom-up (GL render target) so the view must flip it.
+  struct View {
+    GLuint id = 0;
+    int width = 0, height = 0;
+    bool flip_v = false;
+  };
+  View output() const { return view_; }
   bool has_output() const { return has_output_; }
   // Source and driving images (top-down textures).
   const gl::Texture& source() const { return source_tex_; }
   const gl::Texture& driving() const { return driving_tex_; }
-  // Reads the output back (tests, screenshots).
-  cv::Mat read_output_bgr() const { return output_rt_.read_bgr(); }
+  // Reads the output back (recording, tests, screenshots), top row first.
+  cv::Mat read_output_bgr() const;
 
  private:
   gl::PasteBackPass paste_;
@@ -46,6 +52,8 @@ class OutputRenderer {
   const SourceImage* uploaded_source_ = nullptr;
   std::shared_ptr<const SourceImage> source_keepalive_;
   bool has_output_ = false;
+  View view_;
+  bool view_is_mesh_ = false;  // the mesh pass's own texture is shown (no extra copy)
 };
 
 }  // namespace lp

@@ -32,7 +32,7 @@ import torch  # noqa: E402
 from liveportrait.checkpoints import CheckpointError, build_loaded, sha256_of  # noqa: E402
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
-from export_optimizations import instance_norm_channels_last  # noqa: E402
+from export_optimizations import instance_norm_channels_last, pad_conv_channels  # noqa: E402
 
 FORMAT = "livepuppet-torchscript"
 FORMAT_VERSION = 1
@@ -85,6 +85,8 @@ def export(args) -> int:
         "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "weights": "random-init" if args.random_init else "official",
         "seed": args.seed if args.random_init else None,
+        "export_rewrites": (["instance_norm_channels_last", "pad_conv_channels"]
+                            if args.gpu_optimize else []),
         "modules": {},
     }
     manifest_path = os.path.join(args.out, "manifest.json")
@@ -107,8 +109,9 @@ def export(args) -> int:
         t0 = time.time()
         model = build_loaded(spec, None if args.random_init else args.checkpoints, args.seed)
         bake_spectral_norm(model)
-        if args.channels_last_norm:
+        if args.gpu_optimize:
             instance_norm_channels_last(model)
+            pad_conv_channels(model)
         model = model.to(device)
         scripted = torch.jit.script(model)
         path = os.path.join(args.out, name + ".pt")
@@ -167,10 +170,10 @@ def main(argv=None) -> int:
                     help="skip reloading each file and comparing it with eager")
     ap.add_argument("--verify-batch4", action="store_true",
                     help="also verify batch 4 (slow on CPU for W and G)")
-    ap.add_argument("--channels-last-norm", action="store_true",
-                    help="write the SPADE generator's instance norms in a form that keeps the "
-                         "channels-last memory format (same function and keys; see "
-                         "export_optimizations.py); for the engine's channels_last option on CUDA")
+    ap.add_argument("--gpu-optimize", action="store_true",
+                    help="export-time rewrites for CUDA speed that keep each network's function "
+                         "(export_optimizations.py): instance norms that keep the channels-last "
+                         "format, conv channels zero-padded to multiples of 8")
     args = ap.parse_args(argv)
     if args.only:
         unknown = [n for n in args.only.split(",") if n not in MODULES]

@@ -28,15 +28,14 @@ PanelLayout compute_layout(float w, float h, bool fullscreen_output) {
   return l;
 }
 
-ImVec4 draw_fitted_image(const gl::Texture& tex, ImVec2 avail, bool flip_v) {
-  if (!tex.valid() || tex.width() <= 0 || tex.height() <= 0 || avail.x < 4 || avail.y < 4)
-    return {0, 0, 0, 0};
-  const float s = std::min(avail.x / tex.width(), avail.y / tex.height());
-  const ImVec2 size{tex.width() * s, tex.height() * s};
+ImVec4 draw_fitted_image(GLuint tex, int width, int height, ImVec2 avail, bool flip_v) {
+  if (!tex || width <= 0 || height <= 0 || avail.x < 4 || avail.y < 4) return {0, 0, 0, 0};
+  const float s = std::min(avail.x / width, avail.y / height);
+  const ImVec2 size{width * s, height * s};
   ImVec2 cur = ImGui::GetCursorPos();
   ImGui::SetCursorPos({cur.x + (avail.x - size.x) * 0.5f, cur.y + (avail.y - size.y) * 0.5f});
   const ImVec2 screen = ImGui::GetCursorScreenPos();
-  ImGui::Image(tex.imgui_id(), size, flip_v ? ImVec2(0, 1) : ImVec2(0, 0),
+  ImGui::Image(reinterpret_cast<void*>(static_cast<intptr_t>(tex)), size, flip_v ? ImVec2(0, 1) : ImVec2(0, 0),
                flip_v ? ImVec2(1, 0) : ImVec2(1, 1));
   return {screen.x, screen.y, size.x, size.y};
 }

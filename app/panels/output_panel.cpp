@@ -45,7 +45,8 @@ void draw_output_panel(UiState& ui, const PanelLayout& l) {
   ImGui::Begin("Output", nullptr, flags);
   if (!ui.fullscreen_output) draw_record_bar(ui);
   if (ui.renderer->has_output()) {
-    draw_fitted_image(ui.renderer->output(), ImGui::GetContentRegionAvail(), true);
+    const OutputRenderer::View v = ui.renderer->output();
+    draw_fitted_image(v.id, v.width, v.height, ImGui::GetContentRegionAvail(), v.flip_v);
   } else {
     ImGui::TextDisabled("Waiting for the first frame...");
   }

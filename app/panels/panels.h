@@ -32,6 +32,9 @@ void draw_export_dialog(UiState& ui);
 
 // Draws `tex` fitted (aspect-correct, centred) into the available region.
 // flip_v for GL render targets. Returns the image rectangle on screen.
-ImVec4 draw_fitted_image(const gl::Texture& tex, ImVec2 avail, bool flip_v);
+ImVec4 draw_fitted_image(GLuint tex, int width, int height, ImVec2 avail, bool flip_v);
+inline ImVec4 draw_fitted_image(const gl::Texture& tex, ImVec2 avail, bool flip_v) {
+  return draw_fitted_image(tex.id(), tex.width(), tex.height(), avail, flip_v);
+}
 
 }  // namespace lp

@@ -20,10 +20,10 @@ torch::Tensor linear_frame(int h, int w) {
 TEST(FrameCropper, SamplesTheFrameThroughTheInverseCropMatrix) {
   const auto frame = linear_frame(100, 120);
   lp::FrameCropper cropper(torch::kCPU);
-  // Crop = frame scaled by 2 and rotated by 30 degrees about an offset, the way
+  // Crop = frame scaled by 0.5 and rotated by 30 degrees about an offset, the way
   // the crop matrices of the vision layer look.
-  const double s = 2.0, a = M_PI / 6, ca = s * std::cos(a), sa = s * std::sin(a);
-  const std::array<double, 6> m = {ca, -sa, -60.0, sa, ca, -90.0};
+  const double s = 0.5, a = M_PI / 6, ca = s * std::cos(a), sa = s * std::sin(a);
+  const std::array<double, 6> m = {ca, -sa, 10.0, sa, ca, -20.0};
   const auto crop = cropper.crop(frame, m, 64);
   ASSERT_EQ(crop.sizes(), (std::vector<int64_t>{1, 3, 64, 64}));
   EXPECT_EQ(crop.scalar_type(), torch::kFloat);
