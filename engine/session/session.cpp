@@ -69,9 +69,13 @@ struct Session::Impl {
   }
 
   // ---- Engines (created lazily; the neural one only when its models load).
+  // engines_mu is held while an engine is created (a neural load takes
+  // seconds) and only by workers; what the UI reads (stats) sits behind
+  // engines_status_mu, which is never held for long.
   std::mutex engines_mu;
   std::shared_ptr<Engine> classic;
   std::shared_ptr<Engine> neural;
+  mutable std::mutex engines_status_mu;
   bool neural_tried = false;
   std::string neural_reason = "not loaded yet";
   std::string neural_loaded_for;  // device|precision the neural engine was made for
@@ -82,16 +86,31 @@ struct Session::Impl {
       return classic;
     }
     const std::string want = p.device + "|" + p.precision;
-    if (!neural_tried || (neural && neural_loaded_for != want)) {
-      neural_tried = true;
-      neural.reset();
+    bool tried, loaded_for_other;
+    {
+      std::lock_guard<std::mutex> s(engines_status_mu);
+      tried = neural_tried;
+      loaded_for_other = neural_loaded_for != want;
+    }
+    if (!tried || loaded_for_other) {
       std::string reason;
-      neural = make_neural_engine(config.models_dir, p.device, p.precision, &reason);
-      neural_reason = neural ? "" : reason;
+      neural.reset();
+      auto engine = std::shared_ptr<Engine>(make_neural_engine(config.models_dir, p.device, p.precision, &reason));
+      neural = engine;
+      std::lock_guard<std::mutex> s(engines_status_mu);
+      neural_tried = true;
+      neural_reason = engine ? "" : reason;
       neural_loaded_for = want;
     }
-    if (!neural && why) *why = neural_reason;
+    if (!neural && why) {
+      std::lock_guard<std::mutex> s(engines_status_mu);
+      *why = neural_reason;
+    }
     return neural;
+  }
+  bool neural_known_unavailable(const Parameters& p) const {
+    std::lock_guard<std::mutex> s(engines_status_mu);
+    return neural_tried && !neural_reason.empty() && neural_loaded_for == p.device + "|" + p.precision;
   }
 
   // ---- The current source and its prepared state for the active engine.
@@ -104,6 +123,7 @@ struct Session::Impl {
     EngineKind kind = EngineKind::Classic;
     int face_index = 0;
     CropParams crop;
+    std::string device;  // device|precision it was prepared for
   };
   mutable std::mutex source_mu;
   Active active;
@@ -204,6 +224,7 @@ struct Session::Impl {
       active.kind = kind;
       active.face_index = face;
       active.crop = p.source_crop;
+      active.device = p.device + "|" + p.precision;
     }
     if (announce) {
       std::string msg = "Source " + file_name(src->path) + ": " + std::to_string(src->faces.size()) +
@@ -348,12 +369,12 @@ struct Session::Impl {
                               a.crop.vy != p.source_crop.vy || a.crop.rotate != p.source_crop.rotate;
     const int want_face = std::clamp(p.face_index, 0, static_cast<int>(a.source->faces.size()) - 1);
     bool engine_changed = a.kind != p.engine;
-    if (engine_changed && p.engine == EngineKind::Neural) {
-      std::lock_guard<std::mutex> l(engines_mu);
-      // Neural known to be unavailable: stay on classic, no retry per frame.
-      if (neural_tried && !neural && neural_loaded_for == p.device + "|" + p.precision) engine_changed = false;
-    }
-    if (!crop_changed && want_face == a.face_index && !engine_changed) return;
+    // Neural known to be unavailable: stay on classic, no retry per frame.
+    if (engine_changed && p.engine == EngineKind::Neural && neural_known_unavailable(p)) engine_changed = false;
+    // A new device or precision for the neural engine means a reload.
+    const bool device_changed =
+        a.kind == EngineKind::Neural && p.engine == EngineKind::Neural && a.device != p.device + "|" + p.precision;
+    if (!crop_changed && want_face == a.face_index && !engine_changed && !device_changed) return;
     std::uint64_t gen;
     {
       std::lock_guard<std::mutex> l(source_mu);
@@ -389,6 +410,7 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->capture = std::make_unique<CaptureThread>(impl_->driving_mb);
   impl_->neural_reason = neural_models_status(impl_->config.models_dir);
+  if (impl_->neural_reason.empty()) impl_->neural_reason = "not loaded yet (select it to load)";
   impl_->engine_thread = std::thread([this] { impl_->engine_loop(); });
 }
 
@@ -547,9 +569,9 @@ SessionStats Session::stats() const {
     s = impl_->stats;
   }
   {
-    std::lock_guard<std::mutex> l(impl_->engines_mu);
-    s.neural_available = impl_->neural != nullptr;
-    s.neural_unavailable_reason = impl_->neural ? "" : impl_->neural_reason;
+    std::lock_guard<std::mutex> l(impl_->engines_status_mu);
+    s.neural_available = impl_->neural_tried && impl_->neural_reason.empty();
+    s.neural_unavailable_reason = impl_->neural_reason;
   }
   {
     std::lock_guard<std::mutex> l(impl_->latency_mu);
