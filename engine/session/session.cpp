@@ -162,8 +162,13 @@ struct Session::Impl {
   std::thread engine_thread;
   std::atomic<bool> stop{false};
   std::atomic<bool> rezero_request{false};
+  // Source-preparation workers; finished ones are joined when the next starts.
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
   std::mutex workers_mu;
-  std::vector<std::thread> workers;
+  std::vector<Worker> workers;
   std::atomic<bool> reprepare_busy{false};
 
   // ------------------------------------------------------------------------
@@ -236,16 +241,27 @@ struct Session::Impl {
 
   void spawn_worker(std::function<void()> job) {
     std::lock_guard<std::mutex> l(workers_mu);
-    // Reap finished workers first so the list stays short.
-    self->loading_.fetch_add(1);
-    workers.emplace_back([this, job = std::move(job)] {
-      try {
-        job();
-      } catch (const std::exception& e) {
-        post(MessageLevel::Error, std::string("Source preparation failed: ") + e.what());
+    // Join finished workers first so the list stays short in a long session.
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (it->done->load()) {
+        it->thread.join();
+        it = workers.erase(it);
+      } else {
+        ++it;
       }
-      self->loading_.fetch_sub(1);
-    });
+    }
+    self->loading_.fetch_add(1);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    workers.push_back({std::thread([this, done, job = std::move(job)] {
+                         try {
+                           job();
+                         } catch (const std::exception& e) {
+                           post(MessageLevel::Error, std::string("Source preparation failed: ") + e.what());
+                         }
+                         self->loading_.fetch_sub(1);
+                         done->store(true);
+                       }),
+                       done});
   }
 
   // ------------------------------------------------------------------------
@@ -419,13 +435,13 @@ Session::~Session() {
   impl_->driving_mb->close();  // wakes the engine thread if it waits for a frame
   impl_->capture.reset();      // stops and joins the capture thread
   if (impl_->engine_thread.joinable()) impl_->engine_thread.join();
-  std::vector<std::thread> workers;
+  std::vector<Impl::Worker> workers;
   {
     std::lock_guard<std::mutex> l(impl_->workers_mu);
     workers.swap(impl_->workers);
   }
   for (auto& w : workers)
-    if (w.joinable()) w.join();
+    if (w.thread.joinable()) w.thread.join();
 }
 
 void Session::open_source(const std::string& path) {
