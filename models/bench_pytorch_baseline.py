@@ -230,8 +230,9 @@ def explore(models_dir, dev):
             for r in rows]
 
 
-def profile(models_dir, dev, out_path):
-    """Kernel-level CUDA time of W and G (fp16, eager, batch 1), top kernels first."""
+def profile(models_dir, dev, out_path, channels_last=False):
+    """Kernel-level CUDA time of M, W and W+G (fp16, eager, batch 1), top kernels first;
+    channels_last: W's and G's 4-D weights and G's input channels-last, as the engine does."""
     from torch.profiler import ProfilerActivity, profile as tprofile
     torch.backends.cudnn.benchmark = True
     mods = load(models_dir, dev, torch.half)
@@ -242,9 +243,13 @@ def profile(models_dir, dev, out_path):
     lines = []
     with torch.inference_mode():
         W, G, M = mods["warping_module"], mods["spade_generator"], mods["motion_extractor"]
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            to_cl(W, (4,))
+            to_cl(G, (4,))
         img = torch.rand(1, 3, 256, 256, generator=g).to(dev, torch.half)
         for name, fn in (("M", lambda: M(img)), ("W", lambda: W(feat, kp_s, kp_d)),
-                         ("G", lambda: G(W(feat, kp_s, kp_d)[2]))):
+                         ("W+G", lambda: G(W(feat, kp_s, kp_d)[2].contiguous(memory_format=fmt)))):
             for _ in range(5):
                 fn()
             torch.cuda.synchronize()
@@ -315,6 +320,7 @@ def main():
     ap.add_argument("--explore-cl", action="store_true",
                     help="time G with the channels-last-friendly instance norm")
     ap.add_argument("--profile", help="write a kernel-level profile of M, W and W+G to this file")
+    ap.add_argument("--profile-channels-last", action="store_true")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("error: needs CUDA", file=sys.stderr)
@@ -326,7 +332,7 @@ def main():
     if args.explore_cl:
         result["explore_cl"] = explore_cl(args.models, dev)
     if args.profile:
-        profile(args.models, dev, args.profile)
+        profile(args.models, dev, args.profile, args.profile_channels_last)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -6,22 +6,30 @@ ChannelsLastInstanceNorm, the same parameter-free normalisation written with
 var_mean over H and W. PyTorch's instance_norm reshapes its input to
 (1, B*C, H, W) and so forces it back to NCHW: in a channels-last SPADE
 generator that costs a layout conversion around every convolution. The
-rewritten norm keeps the memory format of its input.
+rewritten norm keeps the memory format of its input. Its statistics are taken
+in the input's precision with float accumulation (var_mean on half tensors).
+
+share_spade_condition(model): each SPADE residual block of G resizes the
+conditioning feature once for its norms instead of once per norm, and not at
+all where it already has the right size.
 """
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 
 class ChannelsLastInstanceNorm(nn.Module):
-    """(x - mean_hw) / sqrt(var_hw + eps), biased variance, statistics in float32."""
+    """(x - mean_hw) / sqrt(var_hw + eps), biased variance. PyTorch reduces half
+    tensors with float accumulators; only the two statistics are rounded to the
+    input's precision."""
 
     def __init__(self, eps: float = 1e-5):
         super().__init__()
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        var, mean = torch.var_mean(x.float(), dim=[2, 3], keepdim=True, unbiased=False)
-        return ((x.float() - mean) * torch.rsqrt(var + self.eps)).to(x.dtype)
+        var, mean = torch.var_mean(x, dim=[2, 3], keepdim=True, unbiased=False)
+        return (x - mean) * torch.rsqrt(var + self.eps)
 
 
 def instance_norm_channels_last(module: nn.Module) -> nn.Module:
@@ -33,52 +41,60 @@ def instance_norm_channels_last(module: nn.Module) -> nn.Module:
     return module
 
 
-class ChannelPaddedConv(nn.Module):
-    """A Conv2d/Conv3d computed with its input and output channels zero-padded to
-    a multiple of 8, then the real outputs sliced out: the same function. cuDNN's
-    fast tensor-core kernels want channel counts divisible by 8; W's mask conv
-    (142 -> 22 channels, 7x7x7) otherwise runs an "indexed" kernel at a quarter
-    of the speed, and its occlusion conv has a single output channel."""
 
-    pad_in: int
-    out_channels: int
+class PreResizedSPADE(nn.Module):
+    """SPADE whose condition arrives already resized to x's size (same weights
+    and attribute names as liveportrait.spade_generator.SPADE)."""
 
-    def __init__(self, conv: nn.Module, multiple: int = 8):
+    def __init__(self, spade: nn.Module):
         super().__init__()
-        in_ch, out_ch = conv.in_channels, conv.out_channels
-        self.pad_in = (-in_ch) % multiple
-        self.out_channels = out_ch
-        pad_out = (-out_ch) % multiple
-        cls = type(conv)
-        self.conv = cls(in_ch + self.pad_in, out_ch + pad_out, conv.kernel_size, stride=conv.stride,
-                        padding=conv.padding, dilation=conv.dilation, bias=conv.bias is not None)
-        with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.weight[:out_ch, :in_ch].copy_(conv.weight)
-            if conv.bias is not None:
-                self.conv.bias.zero_()
-                self.conv.bias[:out_ch].copy_(conv.bias)
-        self.conv.to(conv.weight.device, conv.weight.dtype)
+        self.param_free_norm = spade.param_free_norm
+        self.mlp_shared = spade.mlp_shared
+        self.mlp_gamma = spade.mlp_gamma
+        self.mlp_beta = spade.mlp_beta
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.pad_in > 0:
-            shape = list(x.shape)
-            shape[1] = self.pad_in
-            x = torch.cat([x, x.new_zeros(shape)], dim=1)
-        return self.conv(x)[:, :self.out_channels]
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        normalized = self.param_free_norm(x)
+        act = self.mlp_shared(cond)
+        return normalized * (1 + self.mlp_gamma(act)) + self.mlp_beta(act)
 
 
-def pad_conv_channels(module: nn.Module, multiple: int = 8, min_kernel_volume: int = 27) -> nn.Module:
-    """Wraps every Conv2d/Conv3d with a large kernel (volume >= min_kernel_volume,
-    i.e. where the padding overhead is negligible) whose channel counts are not
-    multiples of `multiple` in ChannelPaddedConv (in place)."""
-    for name, child in list(module.named_children()):
-        if isinstance(child, (nn.Conv2d, nn.Conv3d)) and child.groups == 1:
-            vol = 1
-            for k in child.kernel_size:
-                vol *= k
-            if vol >= min_kernel_volume and (child.in_channels % multiple or child.out_channels % multiple):
-                setattr(module, name, ChannelPaddedConv(child, multiple))
+class SharedConditionSPADEResBlock(nn.Module):
+    """SPADEResBlock whose two or three SPADE norms share one nearest-resized
+    condition: resized once per block instead of once per norm, and not at all
+    when it already has x's size (the six 64x64 middle blocks). Same function."""
+
+    learned_shortcut: torch.jit.Final[bool]
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.learned_shortcut = block.learned_shortcut
+        self.conv_0 = block.conv_0
+        self.conv_1 = block.conv_1
+        self.norm_0 = PreResizedSPADE(block.norm_0)
+        self.norm_1 = PreResizedSPADE(block.norm_1)
+        if self.learned_shortcut:
+            self.conv_s = block.conv_s
+            self.norm_s = PreResizedSPADE(block.norm_s)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        if cond.shape[2] != x.shape[2] or cond.shape[3] != x.shape[3]:
+            cond = F.interpolate(cond, size=[x.shape[2], x.shape[3]], mode="nearest")
+        if self.learned_shortcut:
+            x_s = self.conv_s(self.norm_s(x, cond))
         else:
-            pad_conv_channels(child, multiple, min_kernel_volume)
+            x_s = x
+        dx = self.conv_0(F.leaky_relu(self.norm_0(x, cond), 0.2))
+        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, cond), 0.2))
+        return x_s + dx
+
+
+def share_spade_condition(module: nn.Module) -> nn.Module:
+    """Replaces every SPADEResBlock below `module` by SharedConditionSPADEResBlock (in place)."""
+    from liveportrait.spade_generator import SPADEResBlock
+    for name, child in list(module.named_children()):
+        if isinstance(child, SPADEResBlock):
+            setattr(module, name, SharedConditionSPADEResBlock(child))
+        else:
+            share_spade_condition(child)
     return module

@@ -32,7 +32,7 @@ import torch  # noqa: E402
 from liveportrait.checkpoints import CheckpointError, build_loaded, sha256_of  # noqa: E402
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
-from export_optimizations import instance_norm_channels_last, pad_conv_channels  # noqa: E402
+from export_optimizations import instance_norm_channels_last, share_spade_condition  # noqa: E402
 
 FORMAT = "livepuppet-torchscript"
 FORMAT_VERSION = 1
@@ -85,7 +85,7 @@ def export(args) -> int:
         "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "weights": "random-init" if args.random_init else "official",
         "seed": args.seed if args.random_init else None,
-        "export_rewrites": (["instance_norm_channels_last", "pad_conv_channels"]
+        "export_rewrites": (["instance_norm_channels_last", "share_spade_condition"]
                             if args.gpu_optimize else []),
         "modules": {},
     }
@@ -111,7 +111,7 @@ def export(args) -> int:
         bake_spectral_norm(model)
         if args.gpu_optimize:
             instance_norm_channels_last(model)
-            pad_conv_channels(model)
+            share_spade_condition(model)
         model = model.to(device)
         scripted = torch.jit.script(model)
         path = os.path.join(args.out, name + ".pt")
@@ -172,8 +172,9 @@ def main(argv=None) -> int:
                     help="also verify batch 4 (slow on CPU for W and G)")
     ap.add_argument("--gpu-optimize", action="store_true",
                     help="export-time rewrites for CUDA speed that keep each network's function "
-                         "(export_optimizations.py): instance norms that keep the channels-last "
-                         "format, conv channels zero-padded to multiples of 8")
+                         "(export_optimizations.py): G's instance norms keep the channels-last "
+                         "format (for the engine's ModelSetOptions::channels_last), G's SPADE "
+                         "blocks resize their condition once")
     args = ap.parse_args(argv)
     if args.only:
         unknown = [n for n in args.only.split(",") if n not in MODULES]

@@ -62,6 +62,20 @@ double peak_memory_mb(const torch::Device& d) {
   return -1.0;
 }
 
+// Bytes LibTorch's caching allocator holds from the device now (CUDA graph
+// pools included), or -1.
+double reserved_memory_mb(const torch::Device& d) {
+#ifdef LIVEPUPPET_HAVE_CUDA
+  if (d.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(d.index());
+    return static_cast<double>(stats.reserved_bytes[0].current) / (1024.0 * 1024.0);
+  }
+#else
+  (void)d;
+#endif
+  return -1.0;
+}
+
 double peak_host_rss_mb() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
@@ -141,6 +155,7 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
   if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double peak_mb = peak_memory_mb(dev);
+  const double reserved_mb = reserved_memory_mb(dev);
   // Probe: the first driving frame of the batch again, for accuracy comparisons between configurations.
   result->probe_image = animator.animate_batch(src, driving[0], ratios, params).image.narrow(0, 0, 1).to(torch::kCPU);
 
@@ -172,6 +187,7 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
       << "  \"fps\": " << static_cast<double>(frames) * batch / wall_s << ",\n"
       << "  \"source_prep_ms\": " << stats_json(prep) << ",\n"
       << "  \"peak_device_memory_mb\": " << peak_mb << ",\n"
+      << "  \"device_memory_reserved_mb\": " << reserved_mb << ",\n"
       << "  \"peak_host_rss_mb\": " << peak_host_rss_mb() << "\n"
       << "}";
   result->json = out.str();

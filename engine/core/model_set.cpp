@@ -61,6 +61,9 @@ ModelManifest ModelManifest::read(const fs::path& dir) {
     if (const JsonValue* v = root.find("created_utc"); v && v->is_string()) m.created_utc = v->as_string();
     if (const JsonValue* v = root.find("weights"); v && v->is_string()) m.weights = v->as_string();
     if (const JsonValue* v = root.find("seed"); v && v->is_number()) m.seed = v->as_int();
+    if (const JsonValue* v = root.find("export_rewrites"); v && v->is_array())
+      for (const JsonValue& r : v->as_array())
+        if (r.is_string()) m.export_rewrites.push_back(r.as_string());
     const JsonValue& mods = root.at("modules");
     if (!mods.is_object()) throw JsonError("\"modules\" is not an object");
     for (int i = 0; i < kNumModels; ++i) {

@@ -67,6 +67,14 @@ struct ModelManifest {
   int64_t format_version = 0;
   std::string torch_version, created_utc, weights;  // weights: "official" | "random-init"
   std::optional<int64_t> seed;
+  // Graph rewrites applied at export (export_torchscript.py --gpu-optimize),
+  // e.g. "instance_norm_channels_last": the channels-last fast path needs it.
+  std::vector<std::string> export_rewrites;
+  bool has_rewrite(const std::string& name) const {
+    for (const auto& r : export_rewrites)
+      if (r == name) return true;
+    return false;
+  }
   std::array<ModuleEntry, kNumModels> modules;  // indexed by ModelId
 
   // Reads and checks DIR/manifest.json (format, version, the seven modules with

@@ -11,6 +11,7 @@
 #ifdef LIVEPUPPET_HAVE_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -501,6 +502,10 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
     }
     graph_ = g;
     ++graph_captures_;
+    // The warm-up ran on a side stream whose cached blocks the current stream
+    // cannot reuse, and the capture has its own pool: hand the unused cache back
+    // to the device so that graphs do not double the process's VRAM.
+    c10::cuda::CUDACachingAllocator::emptyCache();
   } else {
     graph_->in.copy_(x);
     if (plan.use_eye) graph_->eye_cond.copy_(plan.eye_cond);

@@ -24,6 +24,16 @@ std::unique_ptr<Engine> make_neural_engine(const std::string& models_dir, const 
   ModelSetOptions opt;
   opt.device = device.empty() ? "auto" : device;
   opt.precision = precision.empty() ? "auto" : precision;
+  // The fast GPU path (docs/PERFORMANCE.md): frozen modules, and channels-last
+  // W and G when the export was made for it (--gpu-optimize).
+  try {
+    if (resolve_device(opt.device).is_cuda()) {
+      opt.optimize = true;
+      opt.channels_last = ModelSet::check_files(models_dir).has_rewrite("instance_norm_channels_last");
+    }
+  } catch (const std::exception&) {
+    // resolve_device / check_files errors are reported by try_load below.
+  }
   std::string error;
   std::shared_ptr<ModelSet> models = ModelSet::try_load(models_dir, opt, &error);
   if (!models) {

@@ -102,7 +102,11 @@ NeuralEngine::NeuralEngine(std::shared_ptr<ModelSet> models)
     : models_(std::move(models)),
       animator_(std::make_unique<NeuralAnimator>(models_)),
       crop_smoother_(std::make_unique<CropSmoother>()) {
-  animator_->set_stage_timing(true);
+  // On a GPU the whole frame runs as one CUDA graph (falls back to eager, and
+  // says why, when it cannot); per-stage timings would need syncs it avoids.
+  const bool gpu = models_->device().is_cuda();
+  animator_->set_cuda_graphs(gpu);
+  animator_->set_stage_timing(!gpu);
   status_ = models_->notes();
 }
 
@@ -189,7 +193,11 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
                {"keypoints+MLPs", out.timings.keypoints_ms},
                {"W", out.timings.warp_ms},
                {"G", out.timings.generator_ms}};
-  status_ = models_->notes();
+  // fp16 trouble (non-finite or black frames on some GPUs) switches to fp32
+  // inside the animator; its status says so, as does the graph status.
+  status_ = animator_->status().empty() ? models_->notes() : animator_->status();
+  if (models_->device().is_cuda() && !animator_->cuda_graph_status().empty())
+    status_ += (status_.empty() ? "" : " | ") + animator_->cuda_graph_status();
   return f;
 }
 

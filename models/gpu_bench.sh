@@ -1,0 +1,38 @@
+#!/bin/bash
+# GPU performance run (issue 8) in one go, on a CUDA machine with PyTorch:
+# builds livepuppet-cli (ENGINE_ONLY) against PyTorch's LibTorch, exports the
+# seed-1 random-init models twice (plain, and with --gpu-optimize for the
+# channels-last path), times the PyTorch eager fp16 baseline, runs
+# `livepuppet-cli bench --suite` (all configurations in one process) and, when
+# a parity fixture is given, `livepuppet-cli parity` in fp16 and fp32.
+#   models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
+set -u
+out=${1:?usage: gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]}
+fixture=${2:-}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu.txt"
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+work=${TMPDIR:-/tmp}/livepuppet-gpu-bench
+( cmake -S . -B "$work/build" -G Ninja -DLIVEPUPPET_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$prefix" > "$work.cmake.log" 2>&1 &&
+  ninja -C "$work/build" livepuppet-cli > "$work.build.log" 2>&1; echo "build rc=$?" ) &
+build=$!
+python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models" --device cuda > "$work.export.log" 2>&1
+echo "export rc=$?"
+python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models-opt" --device cuda --gpu-optimize >> "$work.export.log" 2>&1
+echo "export --gpu-optimize rc=$?"
+wait $build
+cli="$work/build/engine/cli/livepuppet-cli"
+python3 models/bench_pytorch_baseline.py --models "$work/models" --frames 300 --json "$out/baseline.json" > "$work.baseline.log" 2>&1
+echo "baseline rc=$?"
+"$cli" bench --models "$work/models-opt" --device cuda --suite --channels-last --frames 300 \
+    --baseline "$out/baseline.json" > "$out/suite.json" 2> "$out/suite.log"
+echo "suite rc=$?"
+if [ -n "$fixture" ]; then
+  { "$cli" parity --models "$work/models-opt" --fixture "$fixture" --device cuda --precision fp16; echo "parity fp16 rc=$?";
+    "$cli" parity --models "$work/models-opt" --fixture "$fixture" --device cuda --precision fp32; echo "parity fp32 rc=$?"; } > "$out/parity.txt" 2>&1
+  grep -E "G_image|passed|rc=" "$out/parity.txt"
+fi
+cat "$out/suite.log"
+grep -A20 '"accuracy_psnr_db"' "$out/suite.json"
