@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "common/stopwatch.h"
 #include "engine_factory.h"
 #include "core/model_set.h"
 #include "media/capture_thread.h"
@@ -18,10 +19,6 @@ namespace lp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 std::string file_name(const std::string& path) {
   return std::filesystem::path(path).filename().string();

@@ -1,4 +1,5 @@
 #include "vision/face_detector.h"
+#include "common/stopwatch.h"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -45,16 +46,6 @@ constexpr const char* kSystemModelDir = "/usr/share/dlib";
 // Smaller images cannot hold a detectable face (dlib's HOG window is 80 px,
 // 40 px with one upsample) and are almost always a decoding accident.
 constexpr int kMinImageSide = 16;
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 std::string describe(const std::string& source_name) {
   return source_name.empty() ? std::string("image") : "'" + source_name + "'";

@@ -1,4 +1,5 @@
 #include "vision/tracking_bench.h"
+#include "common/stopwatch.h"
 
 #include <opencv2/videoio.hpp>
 
@@ -13,14 +14,6 @@
 namespace lp {
 
 namespace {
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
