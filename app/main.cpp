@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   session.set_parameters(ui.params);
   g_ui = &ui;
   glfwSetDropCallback(window, on_drop);
+  if (!loaded.warning.empty()) ui.post(MessageLevel::Warning, loaded.warning, 0);
 
   std::string source = !opt.source.empty() ? opt.source : settings.last_source;
   if (source.empty() || !std::filesystem::exists(source)) source = default_portrait_path();

@@ -2,6 +2,8 @@
 // and device, plus the newest message.
 #include "panels/panels.h"
 
+#include <string>
+
 namespace lp {
 
 void draw_status_bar(UiState& ui, const PanelLayout& l) {
@@ -25,8 +27,26 @@ void draw_status_bar(UiState& ui, const PanelLayout& l) {
     ImGui::TextColored({1, 0.8f, 0.3f, 1}, " | PAUSED");
   }
   ImGui::SameLine();
-  ImGui::TextDisabled(" | F1 help");
+  ImGui::TextDisabled(" | F1 help |");
+  ImGui::SameLine();
+  if (ImGui::SmallButton(ui.log.empty() ? "Messages" : ("Messages (" + std::to_string(ui.log.size()) + ")").c_str()))
+    ui.show_log = !ui.show_log;
   ImGui::End();
+
+  // Every message of this run (errors name the file and the reason).
+  if (ui.show_log) {
+    ImGui::SetNextWindowSize({640, 260}, ImGuiCond_FirstUseEver);
+    ImGui::Begin("Messages", &ui.show_log, ImGuiWindowFlags_NoSavedSettings);
+    for (const auto& line : ui.log) {
+      const ImVec4 c = line.level == MessageLevel::Error     ? ImVec4(1, 0.45f, 0.45f, 1)
+                       : line.level == MessageLevel::Warning ? ImVec4(1, 0.8f, 0.3f, 1)
+                                                             : ImVec4(0.85f, 0.85f, 0.85f, 1);
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextColored(c, "[%6.1f s] %s", line.time, line.text.c_str());
+      ImGui::PopTextWrapPos();
+    }
+    ImGui::End();
+  }
 }
 
 void draw_message_banner(UiState& ui, double now) {
