@@ -133,6 +133,7 @@ struct Session::Impl {
   DrivingStatus driving;
   std::atomic<bool> driving_new_stream{false};
   std::atomic<bool> driving_active{false};
+  std::atomic<bool> driving_is_camera{false};  // mirror only webcams (read per frame)
   bool input_failure_reported = false;  // engine thread only
 
   // ---- Output
@@ -266,7 +267,7 @@ struct Session::Impl {
 
   void engine_loop() {
     std::shared_ptr<FaceTracker> tracker;
-    std::uint64_t last_capture_published = 0;
+    std::string last_engine_error;  // the same error is reported once, not per frame
     RateMeter engine_rate, capture_rate;
     const auto t_start = Clock::now();
     while (!stop.load()) {
@@ -312,9 +313,8 @@ struct Session::Impl {
       if (frame) {
         d.bgr = std::move(frame->image);
         d.capture_ns = frame->capture_ns;
-        if (driving.kind == DrivingStatus::Kind::Camera && p->mirror_webcam) cv::flip(d.bgr, d.bgr, 1);
+        if (driving_is_camera.load() && p->mirror_webcam) cv::flip(d.bgr, d.bgr, 1);
         capture_rate.tick(frame->capture_ns);
-        last_capture_published = frame->sequence;
       } else {
         d.capture_ns = now_ns;
       }
@@ -344,8 +344,11 @@ struct Session::Impl {
       if (a.engine && a.prepared) {
         try {
           *out = a.engine->animate(*a.prepared, d, *p);
+          last_engine_error.clear();
         } catch (const std::exception& e) {
-          post(MessageLevel::Error, std::string("Engine error: ") + e.what());
+          const std::string msg = std::string("Engine error: ") + e.what();
+          if (msg != last_engine_error) post(MessageLevel::Error, msg);
+          last_engine_error = msg;
           continue;
         }
       }
@@ -372,7 +375,6 @@ struct Session::Impl {
         stats.frames_dropped = driving_mb->dropped();
       }
       out_cv.notify_all();
-      (void)last_capture_published;
     }
   }
 
@@ -477,6 +479,7 @@ void Session::open_driving_video(const std::string& path) {
   }
   impl_->driving_mb->reopen();
   impl_->driving_new_stream.store(true);
+  impl_->driving_is_camera.store(false);
   impl_->capture->start_video(std::move(video), true, true);
   impl_->driving_active.store(true);
   impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
@@ -499,6 +502,7 @@ void Session::open_driving_camera(int index) {
   }
   impl_->driving_mb->reopen();
   impl_->driving_new_stream.store(true);
+  impl_->driving_is_camera.store(true);
   impl_->capture->start_camera(std::move(cam));
   impl_->driving_active.store(true);
 }
