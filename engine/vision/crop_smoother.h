@@ -5,7 +5,7 @@
 // the crop side, so the parameters do not depend on the video resolution.
 #include "common/animation_params.h"
 #include "vision/crop_transform.h"
-#include "vision/one_euro_filter.h"
+#include "common/one_euro_filter.h"
 
 namespace lp {
 

@@ -4,7 +4,7 @@
 // 100 px face in a webcam frame and a 600 px face in a portrait.
 #include "common/animation_params.h"
 #include "vision/face.h"
-#include "vision/one_euro_filter.h"
+#include "common/one_euro_filter.h"
 
 namespace lp {
 

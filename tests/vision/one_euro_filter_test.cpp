@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "vision/landmark_smoother.h"
-#include "vision/one_euro_filter.h"
+#include "common/one_euro_filter.h"
 
 #include <cmath>
 #include <random>
