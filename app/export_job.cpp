@@ -18,10 +18,16 @@ bool ExportJob::start(const RenderRequest& request) {
     has_result_ = false;
   }
   thread_ = std::thread([this, request] {
-    RenderResult r = render_offline(request, &cancel_, [this](const RenderProgress& p) {
-      std::lock_guard<std::mutex> l(mu_);
-      progress_ = p;
-    });
+    RenderResult r;
+    try {
+      r = render_offline(request, &cancel_, [this](const RenderProgress& p) {
+        std::lock_guard<std::mutex> l(mu_);
+        progress_ = p;
+      });
+    } catch (const std::exception& e) {  // never take the GUI down with an export
+      r.out = request.out;
+      r.error = e.what();
+    }
     {
       std::lock_guard<std::mutex> l(mu_);
       result_ = r;

@@ -282,6 +282,8 @@ int main(int argc, char** argv) {
   settings.parameters = ui.params;
   const DrivingStatus d = session.driving_status();
   if (d.kind == DrivingStatus::Kind::Video) settings.last_driving = d.name;
+  else if (d.kind == DrivingStatus::Kind::Camera) settings.last_driving = "camera:" + std::to_string(session.driving_camera_index());
+  else settings.last_driving = "none";
   if (!opt.no_save_settings) {
     std::string e = save_settings(settings, settings_path);
     if (!e.empty()) std::fprintf(stderr, "livepuppet: could not save settings: %s\n", e.c_str());

@@ -48,7 +48,7 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
   } else if (d.kind == DrivingStatus::Kind::Camera && d.failed) {
     ImGui::TextColored({1, 0.4f, 0.4f, 1}, "Camera lost.");
     ImGui::SameLine();
-    if (ImGui::Button("Reconnect") && !ui.camera_indices.empty()) ui.session->open_driving_camera(ui.camera_indices[0]);
+    if (ImGui::Button("Reconnect")) ui.session->reconnect_driving();
   }
 
   // The driving frame with its tracked face.

@@ -40,7 +40,7 @@ void draw_source_panel(UiState& ui, const PanelLayout& l) {
           dl->AddLine({r.x + c[k].x * sx, r.y + c[k].y * sy}, {r.x + c[(k + 1) % 4].x * sx, r.y + c[(k + 1) % 4].y * sy},
                       IM_COL32(80, 220, 120, 255), 1.5f);
       }
-      if (ImGui::IsMouseClicked(0) && ImGui::IsMouseHoveringRect(a, c) && !chosen) {
+      if (ImGui::IsWindowHovered() && ImGui::IsMouseClicked(0) && ImGui::IsMouseHoveringRect(a, c) && !chosen) {
         ui.params.face_index = static_cast<int>(i);
         ui.params_changed = true;
       }
@@ -60,11 +60,15 @@ void draw_source_panel(UiState& ui, const PanelLayout& l) {
   if (!ui.settings->recent_sources.empty()) {
     ImGui::SetNextItemWidth(-1);
     if (ImGui::BeginCombo("##recent", "Recent portraits")) {
-      for (const auto& r : ui.settings->recent_sources)
+      for (const auto& r : ui.settings->recent_sources) {
+        ImGui::PushID(r.c_str());  // two recent files may share a name
         if (ImGui::Selectable(std::filesystem::path(r).filename().string().c_str())) {
           snprintf(ui.source_path, sizeof(ui.source_path), "%s", r.c_str());
           ui.session->open_source(r);
         }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.c_str());
+        ImGui::PopID();
+      }
       ImGui::EndCombo();
     }
   }

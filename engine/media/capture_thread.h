@@ -73,6 +73,13 @@ class CaptureThread {
   void reconnect();                     // retry a lost webcam
 
   CaptureStatus status() const;
+  // Sequence number of the last frame published (0 before the first). Frames
+  // of an input started after this call all have a greater sequence, which is
+  // how a consumer tells a new input's frames from stale ones.
+  std::uint64_t last_sequence() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sequence_;
+  }
   const std::shared_ptr<CaptureMailbox>& mailbox() const { return mailbox_; }
 
  private:

@@ -1,6 +1,7 @@
 #include "controls.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace lp {
@@ -173,7 +174,7 @@ std::string set_control(Parameters& p, const std::string& key, const std::string
       }
       char* end = nullptr;
       const float f = std::strtof(v.c_str(), &end);
-      if (v.empty() || !end || *end != '\0')
+      if (v.empty() || !end || *end != '\0' || !std::isfinite(f))
         return std::string("control '") + spec->key + "' wants a number, not '" + value + "'";
       spec->set(p, std::clamp(f, spec->min, spec->max));
       // A fixed value turns auto off and the matching retargeting on: setting

@@ -108,11 +108,14 @@ NeuralEngine::NeuralEngine(std::shared_ptr<ModelSet> models)
   animator_->set_cuda_graphs(gpu);
   animator_->set_stage_timing(!gpu);
   status_ = models_->notes();
+  // The animator owns the models from here on (and may replace them with an
+  // fp32 set); holding them here too would keep a dropped set in VRAM.
+  models_.reset();
 }
 
 NeuralEngine::~NeuralEngine() = default;
 
-std::string NeuralEngine::device() const { return models_->describe(); }
+std::string NeuralEngine::device() const { return animator_->models().describe(); }
 
 std::unique_ptr<EngineSource> NeuralEngine::prepare(std::shared_ptr<const SourceImage> source, int face_index,
                                                     const Parameters& params) {
@@ -126,6 +129,7 @@ std::unique_ptr<EngineSource> NeuralEngine::prepare(std::shared_ptr<const Source
   if (!out->crop.ok()) throw EngineError(name + ": " + out->crop.error);
   const Openness o = compute_openness(face.landmarks);
   torch::InferenceMode guard;
+  std::lock_guard<std::mutex> lock(animator_mu_);
   out->state = animator_->prepare_source(rgb_u8_tensor(out->crop.input256), o.right_eye, o.left_eye, o.lip);
   return out;
 }
@@ -172,12 +176,13 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
   }
 
   torch::InferenceMode guard;
+  std::lock_guard<std::mutex> lock(animator_mu_);
   AnimatedCrop out;
   if (d.motion || d.want_motion) {
     // Motion templates: the same pipeline in its stages, so the driving
     // motion can be saved or replayed without the video.
     const auto t0 = std::chrono::steady_clock::now();
-    MotionInfo m = d.motion ? motion_from_keypoints(*d.motion, models_->device())
+    MotionInfo m = d.motion ? motion_from_keypoints(*d.motion, animator_->models().device())
                             : animator_->extract_motion(rgb_u8_tensor(driving256));
     if (d.want_motion && !d.motion) f.driving_motion = keypoints_from_motion(m);
     torch::Tensor x_d = animator_->driving_keypoints(s.state, m, {ratios}, params.animation, {d.time_s});
@@ -195,8 +200,8 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
                {"G", out.timings.generator_ms}};
   // fp16 trouble (non-finite or black frames on some GPUs) switches to fp32
   // inside the animator; its status says so, as does the graph status.
-  status_ = animator_->status().empty() ? models_->notes() : animator_->status();
-  if (models_->device().is_cuda() && !animator_->cuda_graph_status().empty())
+  status_ = animator_->status().empty() ? animator_->models().notes() : animator_->status();
+  if (animator_->models().device().is_cuda() && !animator_->cuda_graph_status().empty())
     status_ += (status_.empty() ? "" : " | ") + animator_->cuda_graph_status();
   return f;
 }

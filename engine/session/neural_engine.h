@@ -7,6 +7,7 @@
 #include <ATen/Tensor.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace lp {
@@ -34,6 +35,10 @@ class NeuralEngine : public Engine {
   std::unique_ptr<NeuralAnimator> animator_;
   std::unique_ptr<CropSmoother> crop_smoother_;
   std::string status_;
+  // prepare() runs on a source worker while animate() runs on the engine
+  // thread; the animator may swap its models (fp16 -> fp32 fallback), so both
+  // go through this lock.
+  std::mutex animator_mu_;
   cv::Mat last_driving256_;  // reused while the driving face is briefly lost
   at::Tensor pinned_;        // page-locked host buffer for GPU -> host copies
   DrivingSample last_driving_;

@@ -124,16 +124,19 @@ struct Session::Impl {
   };
   mutable std::mutex source_mu;
   Active active;
-  std::uint64_t generation = 0;  // bumps with every request; late workers discard their result
+  std::uint64_t generation = 0;  // bumps with every source request; late workers discard their result
+  std::string failed_reprepare;  // engine thread + workers under source_mu: the last failed key
 
   // ---- Driving input
   std::shared_ptr<CaptureMailbox> driving_mb = std::make_shared<CaptureMailbox>();
   std::unique_ptr<CaptureThread> capture;
   mutable std::mutex driving_mu;
   DrivingStatus driving;
-  std::atomic<bool> driving_new_stream{false};
+  std::atomic<std::uint64_t> stream_start_seq{0};  // frames with sequence <= this are stale
+  std::atomic<bool> idle_new_stream{false};        // driving closed: the idle motion starts afresh
   std::atomic<bool> driving_active{false};
   std::atomic<bool> driving_is_camera{false};  // mirror only webcams (read per frame)
+  std::atomic<int> camera_index{-1};
   bool input_failure_reported = false;  // engine thread only
 
   // ---- Output
@@ -200,8 +203,12 @@ struct Session::Impl {
   }
 
   // Prepares `src` for the engine the parameters ask for and swaps it in.
+  // `gen` is the source request this belongs to; a re-prepare of the current
+  // source (engine, face or crop changed) passes reprepare = true and swaps
+  // only if that source is still the active one, never cancelling a newer
+  // request.
   bool prepare_and_swap(std::uint64_t gen, std::shared_ptr<const SourceImage> src, const Parameters& p,
-                        bool announce) {
+                        bool announce, bool reprepare = false) {
     EngineKind kind = p.engine;
     std::string why;
     std::shared_ptr<Engine> engine = engine_for(kind, p, &why);
@@ -220,7 +227,7 @@ struct Session::Impl {
     }
     {
       std::lock_guard<std::mutex> l(source_mu);
-      if (gen != generation) return false;  // a newer request won
+      if (reprepare ? active.source != src : gen != generation) return false;  // a newer request won
       active.source = src;
       active.engine = engine;
       active.prepared = std::move(prepared);
@@ -269,23 +276,52 @@ struct Session::Impl {
     std::shared_ptr<FaceTracker> tracker;
     std::string last_engine_error;  // the same error is reported once, not per frame
     RateMeter engine_rate, capture_rate;
+    std::uint64_t stream_seen = 0;          // the driving stream the last frame came from
+    std::optional<DrivingSample> last_sample;  // re-animated while the video waits (paused, ended)
+    std::shared_ptr<const Parameters> last_params;
+    const Engine* last_engine = nullptr;
+    const EngineSource* last_prepared = nullptr;
     const auto t_start = Clock::now();
     while (!stop.load()) {
       // 1. Take the newest driving frame (stale ones were dropped by the mailbox).
       //    Without a driving input, tick at ~30 Hz so the idle motion plays.
       std::optional<CapturedFrame> frame;
       if (driving_active.load())
-        frame = driving_mb->wait_take(std::chrono::milliseconds(100));
+        frame = driving_mb->wait_take(std::chrono::milliseconds(33));
       else
         std::this_thread::sleep_for(std::chrono::milliseconds(33));
       if (stop.load()) break;
+      // Frames of an input that was replaced are stale: drop them. The first
+      // frame of a new input resets the references.
+      bool new_stream = false;
+      if (frame) {
+        const std::uint64_t start = stream_start_seq.load();
+        if (frame->sequence <= start) continue;
+        if (stream_seen != start) {
+          stream_seen = start;
+          new_stream = true;
+        }
+      }
+      if (idle_new_stream.exchange(false)) new_stream = true;
+      bool reuse_last = false;
       if (driving_active.load() && !frame) {
         // A webcam that disappeared (or a video that failed) is "no driving
         // input" until reconnected: say so once and let the idle motion play.
         const CaptureStatus cs = capture->status();
         const bool failed = cs.state == CaptureState::CameraLost || cs.state == CaptureState::Error;
-        if (!failed) continue;  // just waiting for the next frame
-        if (!input_failure_reported) {
+        if (!failed) {
+          // Waiting (paused or ended video): re-animate the last frame when a
+          // control, the source or the engine changed, so every change shows.
+          Active cur;
+          {
+            std::lock_guard<std::mutex> l(source_mu);
+            cur = active;
+          }
+          const bool changed = snapshot() != last_params || cur.engine.get() != last_engine ||
+                               cur.prepared.get() != last_prepared || rezero_request.load();
+          if (!last_sample || !changed || self->paused_.load()) continue;
+          reuse_last = true;
+        } else if (!input_failure_reported) {
           post(MessageLevel::Error, cs.message.empty() ? "Driving input stopped" : cs.message);
           input_failure_reported = true;
         }
@@ -309,8 +345,11 @@ struct Session::Impl {
       const auto t0 = Clock::now();
       const std::int64_t now_ns = steady_now_ns();
       DrivingSample d;
+      if (reuse_last) d = *last_sample;
       d.time_s = std::chrono::duration<double>(t0 - t_start).count();
-      if (frame) {
+      if (reuse_last) {
+        d.capture_ns = now_ns;
+      } else if (frame) {
         d.bgr = std::move(frame->image);
         d.capture_ns = frame->capture_ns;
         if (driving_is_camera.load() && p->mirror_webcam) cv::flip(d.bgr, d.bgr, 1);
@@ -318,10 +357,10 @@ struct Session::Impl {
       } else {
         d.capture_ns = now_ns;
       }
-      d.new_stream = driving_new_stream.exchange(false);
+      d.new_stream = new_stream;
 
-      // 4. Track the driving face.
-      if (!d.bgr.empty()) {
+      // 4. Track the driving face (a re-animated frame keeps its face).
+      if (!d.bgr.empty() && !reuse_last) {
         if (!tracker) {
           TrackerOptions to;
           to.background_redetect = config.background_redetect;
@@ -337,7 +376,14 @@ struct Session::Impl {
       const double track_ms = ms_since(t0);
 
       if (rezero_request.exchange(false) && a.engine) a.engine->rezero();
-      if (d.new_stream && a.engine) a.engine->rezero();
+      // A new input, or an engine that was not the one animating last frame
+      // (its reference may come from an earlier input): start from this frame.
+      if ((d.new_stream || a.engine.get() != last_engine) && a.engine) a.engine->rezero();
+      last_engine = a.engine.get();
+      last_prepared = a.prepared.get();
+      last_params = p;
+      if (!d.bgr.empty()) last_sample = d;
+      else last_sample.reset();
 
       // 5. Animate (or pass the driving frame through when there is no source).
       auto out = std::make_shared<AnimatedFrame>();
@@ -390,16 +436,25 @@ struct Session::Impl {
     const bool device_changed =
         a.kind == EngineKind::Neural && p.engine == EngineKind::Neural && a.device != p.device + "|" + p.precision;
     if (!crop_changed && want_face == a.face_index && !engine_changed && !device_changed) return;
-    std::uint64_t gen;
+    // A preparation that failed is not retried every frame: only once
+    // something it depends on changes.
+    const std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(a.source.get())) + "|" +
+                            engine_kind_name(p.engine) + "|" + std::to_string(want_face) + "|" +
+                            std::to_string(p.source_crop.scale) + "|" + std::to_string(p.source_crop.vx) + "|" +
+                            std::to_string(p.source_crop.vy) + "|" + std::to_string(p.source_crop.rotate) + "|" +
+                            p.device + "|" + p.precision;
     {
       std::lock_guard<std::mutex> l(source_mu);
-      gen = ++generation;
+      if (key == failed_reprepare) return;
     }
     reprepare_busy.store(true);
     auto src = a.source;
     auto params_copy = p;
-    spawn_worker([this, gen, src, params_copy] {
-      prepare_and_swap(gen, src, params_copy, false);
+    spawn_worker([this, src, params_copy, key] {
+      if (!prepare_and_swap(0, src, params_copy, false, /*reprepare=*/true)) {
+        std::lock_guard<std::mutex> l(source_mu);
+        if (active.source == src) failed_reprepare = key;
+      }
       reprepare_busy.store(false);
     });
   }
@@ -432,8 +487,8 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
 Session::~Session() {
   impl_->stop.store(true);
   impl_->driving_mb->close();  // wakes the engine thread if it waits for a frame
-  impl_->capture.reset();      // stops and joins the capture thread
   if (impl_->engine_thread.joinable()) impl_->engine_thread.join();
+  impl_->capture.reset();      // then stop and join the capture thread it reads
   std::vector<Impl::Worker> workers;
   {
     std::lock_guard<std::mutex> l(impl_->workers_mu);
@@ -478,7 +533,8 @@ void Session::open_driving_video(const std::string& path) {
     impl_->driving.frame_count = video->info().frame_count;
   }
   impl_->driving_mb->reopen();
-  impl_->driving_new_stream.store(true);
+  impl_->capture->stop();  // the old input publishes nothing more...
+  impl_->stream_start_seq.store(impl_->capture->last_sequence());  // ...and what it did is stale
   impl_->driving_is_camera.store(false);
   impl_->capture->start_video(std::move(video), true, true);
   impl_->driving_active.store(true);
@@ -488,9 +544,9 @@ void Session::open_driving_video(const std::string& path) {
 void Session::open_driving_camera(int index) {
   auto cam = std::make_unique<CameraSource>();
   if (!cam->open(index)) {
+    // The current input (if any) keeps running.
     impl_->post(MessageLevel::Error, cam->error().empty() ? "Camera " + std::to_string(index) + " cannot be opened"
                                                           : cam->error());
-    close_driving();
     return;
   }
   {
@@ -501,8 +557,10 @@ void Session::open_driving_camera(int index) {
     impl_->driving.fps = cam->fps();
   }
   impl_->driving_mb->reopen();
-  impl_->driving_new_stream.store(true);
+  impl_->capture->stop();
+  impl_->stream_start_seq.store(impl_->capture->last_sequence());
   impl_->driving_is_camera.store(true);
+  impl_->camera_index.store(index);
   impl_->capture->start_camera(std::move(cam));
   impl_->driving_active.store(true);
 }
@@ -510,9 +568,19 @@ void Session::open_driving_camera(int index) {
 void Session::close_driving() {
   impl_->driving_active.store(false);
   impl_->capture->stop();
+  impl_->stream_start_seq.store(impl_->capture->last_sequence());
+  impl_->idle_new_stream.store(true);
   std::lock_guard<std::mutex> l(impl_->driving_mu);
   impl_->driving = DrivingStatus{};
-  impl_->driving_new_stream.store(true);
+}
+
+int Session::driving_camera_index() const {
+  return impl_->driving_is_camera.load() ? impl_->camera_index.load() : -1;
+}
+
+void Session::reconnect_driving() {
+  DrivingStatus d = driving_status();
+  if (d.kind == DrivingStatus::Kind::Camera) impl_->capture->reconnect();
 }
 
 void Session::open_dropped_file(const std::string& path) {

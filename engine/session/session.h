@@ -88,6 +88,7 @@ class Session {
   void open_driving_video(const std::string& path);
   void open_driving_camera(int index);
   void close_driving();  // no driving input: the classic engine idles
+  void reconnect_driving();  // retry the webcam that was lost
   // What the GLFW drop callback calls: images become the source, videos the
   // driving input, anything else an error message naming the file.
   void open_dropped_file(const std::string& path);
@@ -109,6 +110,7 @@ class Session {
   std::shared_ptr<const SourceImage> current_source() const;
   bool source_loading() const { return loading_.load() > 0; }
   DrivingStatus driving_status() const;
+  int driving_camera_index() const;  // the webcam in use (-1: none)
   SessionStats stats() const;
   std::vector<SessionMessage> take_messages();
   // The UI reports when it displayed a frame, for capture->display latency.

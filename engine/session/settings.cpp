@@ -134,7 +134,15 @@ std::string save_settings(const Settings& settings, const std::filesystem::path&
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return "cannot write " + tmp.string();
-    out << to_json_doc(settings).dump(2) << "\n";
+    // Paths are bytes on Linux, not always UTF-8: replace what JSON cannot hold
+    // instead of throwing.
+    try {
+      out << to_json_doc(settings).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } catch (const std::exception& e) {
+      out.close();
+      std::filesystem::remove(tmp, ec);
+      return std::string("cannot write ") + path.string() + ": " + e.what();
+    }
     out.flush();
     if (!out) {
       out.close();

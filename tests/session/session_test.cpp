@@ -1,5 +1,6 @@
 // The live session: source hot-swap, drag-and-drop validation, driving input,
 // rapid switching without deadlock, clean shutdown with frames in flight.
+#include "classic/warp_mesh.h"
 #include "session/session.h"
 #include "test_support.h"
 
@@ -125,6 +126,50 @@ TEST(Session, BadDrivingFileGivesMessageAndKeepsRunning) {
   EXPECT_EQ(s.driving_status().kind, DrivingStatus::Kind::None);
   auto f = s.wait_for_output(0, 10);  // still animating (idle)
   EXPECT_NE(f, nullptr);
+}
+
+// A paused video still shows every control change (the last frame is
+// re-animated with the new parameters).
+TEST(Session, PausedVideoStillShowsControlChanges) {
+  LP_REQUIRE_SHARED("media/d0.mp4");
+  Session s;
+  load_s1(s);
+  s.open_driving_video(lp::test::media("d0.mp4").string());
+  auto f = s.wait_for_output(0, 10);
+  ASSERT_NE(f, nullptr);
+  for (int i = 0; i < 5; ++i) f = s.wait_for_output(f->seq, 5);
+  ASSERT_NE(f, nullptr);
+  s.set_playing(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto before = s.latest_output();
+  ASSERT_NE(before, nullptr);
+  ASSERT_NE(before->mesh, nullptr);
+  Parameters p;
+  p.animation.edit.smile = 1.0f;
+  s.set_parameters(p);
+  auto after = s.wait_for_output(before->seq, 5);
+  ASSERT_NE(after, nullptr) << "no new frame after a slider change while paused";
+  ASSERT_NE(after->mesh, nullptr);
+  double moved = 0;
+  for (size_t i = 0; i < after->mesh->positions.size(); ++i)
+    moved = std::max(moved, cv::norm(after->mesh->positions[i] - before->mesh->positions[i]));
+  EXPECT_GT(moved, 1.0) << "the smile slider did not move the mesh";
+}
+
+// Changing the crop while a new portrait loads must not cancel that portrait.
+TEST(Session, NewPortraitSurvivesAControlChangeWhileLoading) {
+  LP_REQUIRE_SHARED("media/s2.jpg");
+  Session s;
+  load_s1(s);
+  s.open_source(lp::test::media("s2.jpg").string());  // 2048², takes a moment
+  Parameters p;
+  p.source_crop.scale = 2.6f;
+  s.set_parameters(p);
+  ASSERT_TRUE(s.wait_source_idle(60));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(s.wait_source_idle(60));
+  ASSERT_NE(s.current_source(), nullptr);
+  EXPECT_NE(s.current_source()->path.find("s2.jpg"), std::string::npos) << join(s.take_messages());
 }
 
 // Rapid, random switching of source, driving input, engine and parameters for
