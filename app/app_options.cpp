@@ -9,6 +9,7 @@ const char* app_usage() {
   return "usage: livepuppet [options]\n"
          "  --source FILE          portrait to animate (default: last one, else the astronaut)\n"
          "  --driving FILE|camera:N|none  driving input (default: last one)\n"
+         "  --speed X              driving video playback speed (0.1 .. 8, default 1)\n"
          "  --engine classic|neural\n"
          "  --models DIR           exported LivePortrait models (default models/exported)\n"
          "  --settings FILE        settings file to use instead of the user's\n"
@@ -43,6 +44,14 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
     } else if (a == "--driving") {
       if (!(v = need(i))) return false;
       o.driving = v;
+    } else if (a == "--speed") {
+      if (!(v = need(i))) return false;
+      char* end = nullptr;
+      o.driving_speed = std::strtod(v, &end);
+      if (end == v || *end != '\0' || !(o.driving_speed >= 0.1 && o.driving_speed <= 8.0)) {
+        error = std::string("--speed needs a number from 0.1 to 8, not ") + v;
+        return false;
+      }
     } else if (a == "--engine") {
       if (!(v = need(i))) return false;
       o.engine = v;

@@ -11,6 +11,7 @@ namespace lp {
 struct AppOptions {
   std::string source;              // portrait file; empty = last one / the default portrait
   std::string driving;             // video file, "camera:N", "none"; empty = last one
+  double driving_speed = 1.0;      // video playback speed (0.1 .. 8)
   std::string engine;              // "classic" | "neural"; empty = settings / auto
   std::string models_dir;          // neural model folder; empty = settings
   std::string settings_path;       // empty = $XDG_CONFIG_HOME/livepuppet/settings.json

@@ -15,12 +15,14 @@ double percentile(std::vector<double> v, double q) {
 }
 }  // namespace
 
-void LiveLoopBench::on_engine_frame(const AnimatedFrame& f, double gl_ms) {
+void LiveLoopBench::on_engine_frame(const AnimatedFrame& f, double gl_ms, std::uint64_t frames_dropped) {
   if (!active()) return;
   if (!started_) {
     started_ = true;  // measure from the first engine frame on (start-up excluded)
     start_ = std::chrono::steady_clock::now();
+    dropped_at_start_ = frames_dropped;
   }
+  dropped_now_ = frames_dropped;
   ++engine_frames_;
   gl_ms_sum_ += gl_ms;
   for (const auto& s : f.timings) {
@@ -48,6 +50,11 @@ void LiveLoopBench::on_displayed(std::int64_t capture_ns) {
   if (capture_ns > 0) latencies_ms_.push_back((steady_now_ns() - capture_ns) / 1e6);
 }
 
+void LiveLoopBench::add_ui_step(const char* step, double ms) {
+  if (!active() || !started_) return;
+  ui_steps_[step] += ms;
+}
+
 bool LiveLoopBench::done() const {
   return active() && started_ &&
          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() >= seconds_;
@@ -56,12 +63,13 @@ bool LiveLoopBench::done() const {
 void LiveLoopBench::print(const SessionStats& stats, const DrivingStatus& driving) const {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::printf("{\"bench\": \"live-loop\", \"seconds\": %.2f, \"engine\": \"%s\", \"source\": [%d, %d], "
-              "\"driving\": \"%s\", \"driving_size\": [%d, %d],\n",
-              secs, engine_.c_str(), source_w_, source_h_, driving.name.c_str(), driving_w_, driving_h_);
+              "\"driving\": \"%s\", \"driving_size\": [%d, %d], \"driving_fps\": %.2f, \"speed\": %.2f,\n",
+              secs, engine_.c_str(), source_w_, source_h_, driving.name.c_str(), driving_w_, driving_h_, driving.fps,
+              driving.speed);
   std::printf(" \"display_fps\": %.1f, \"engine_fps\": %.1f, \"capture_fps_last_s\": %.1f, "
               "\"driving_frames_dropped\": %llu,\n",
               display_frames_ / secs, engine_frames_ / secs, stats.capture_fps,
-              static_cast<unsigned long long>(stats.frames_dropped));
+              static_cast<unsigned long long>(dropped_now_ - dropped_at_start_));
   std::printf(" \"latency_ms\": {\"p50\": %.1f, \"p90\": %.1f, \"samples\": %zu},\n", percentile(latencies_ms_, 0.5),
               percentile(latencies_ms_, 0.9), latencies_ms_.size());
   std::printf(" \"stage_ms_mean\": {");
@@ -70,7 +78,16 @@ void LiveLoopBench::print(const SessionStats& stats, const DrivingStatus& drivin
     std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), e.first / std::max(1L, e.second));
     first = false;
   }
-  std::printf(", \"gl upload + pass (UI thread)\": %.2f}}\n", gl_ms_sum_ / std::max(1L, engine_frames_));
+  std::printf(", \"gl upload + pass (UI thread)\": %.2f},\n", gl_ms_sum_ / std::max(1L, engine_frames_));
+  // The UI thread's loop, per displayed frame: waiting for the engine, building
+  // the ImGui frame, drawing it (GL), presenting (buffer swap).
+  std::printf(" \"ui_loop_ms_mean\": {");
+  first = true;
+  for (const auto& [name, sum] : ui_steps_) {
+    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), sum / std::max(1L, display_frames_));
+    first = false;
+  }
+  std::printf("}}\n");
   std::fflush(stdout);
 }
 

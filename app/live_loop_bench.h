@@ -8,6 +8,7 @@
 #include "session/session.h"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,8 +19,13 @@ class LiveLoopBench {
  public:
   explicit LiveLoopBench(double seconds) : seconds_(seconds) {}
   bool active() const { return seconds_ > 0; }
-  void on_engine_frame(const AnimatedFrame& f, double gl_ms);
+  // `frames_dropped`: the session's running count (SessionStats); the bench
+  // reports the drops inside its own window only.
+  void on_engine_frame(const AnimatedFrame& f, double gl_ms, std::uint64_t frames_dropped);
   void on_displayed(std::int64_t capture_ns);  // 0: no new engine frame in this display frame
+  // Time the UI thread spent in one step of the main loop this iteration
+  // ("wait", "ui", "draw", "swap"); reported as a mean per displayed frame.
+  void add_ui_step(const char* step, double ms);
   bool done() const;
   void print(const SessionStats& stats, const DrivingStatus& driving) const;
 
@@ -30,7 +36,9 @@ class LiveLoopBench {
   long display_frames_ = 0, engine_frames_ = 0;
   std::vector<double> latencies_ms_;
   std::map<std::string, std::pair<double, long>> stages_;  // name -> (sum ms, count)
+  std::map<std::string, double> ui_steps_;                 // name -> sum ms
   double gl_ms_sum_ = 0;
+  std::uint64_t dropped_at_start_ = 0, dropped_now_ = 0;
   int source_w_ = 0, source_h_ = 0, driving_w_ = 0, driving_h_ = 0;
   std::string engine_;
 };

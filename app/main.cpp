@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
     ui.post(MessageLevel::Warning, "No portrait yet: drop an image on the window.", 0);
   }
   const std::string driving = !opt.driving.empty() ? opt.driving : settings.last_driving;
+  session.set_speed(opt.driving_speed);
   if (driving.rfind("camera:", 0) == 0) {
     session.open_driving_camera(std::atoi(driving.c_str() + 7));
   } else if (!driving.empty() && driving != "none") {
@@ -162,7 +163,15 @@ int main(int argc, char** argv) {
     //     thread on small machines. Headless runs wait longer so that N
     //     frames means N different engine results.
     glfwPollEvents();
+    auto t_step = std::chrono::steady_clock::now();
+    // Benchmark bookkeeping: time since t_step goes to `step` (cheap; always on).
+    const auto end_step = [&](const char* step) {
+      const auto t = std::chrono::steady_clock::now();
+      live_bench.add_ui_step(step, std::chrono::duration<double, std::milli>(t - t_step).count());
+      t_step = t;
+    };
     session.wait_for_output(shown_seq, headless ? 1.0 : 1.0 / 60.0);
+    end_step("wait");
 
     // 4b. Messages from the session (errors name the file and the reason).
     const double now = glfwGetTime();
@@ -176,7 +185,8 @@ int main(int argc, char** argv) {
     if (auto out = session.latest_output(); out && out->seq != shown_seq) {
       const auto t_gl = std::chrono::steady_clock::now();
       renderer.render(*out);
-      live_bench.on_engine_frame(*out, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_gl).count());
+      live_bench.on_engine_frame(*out, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_gl).count(),
+                                 session.stats().frames_dropped);
       new_capture_ns = out->capture_ns;
       shown_seq = out->seq;
       ++engine_frames;
@@ -196,6 +206,8 @@ int main(int argc, char** argv) {
       }
     }
 
+    end_step("engine output to GL");
+
     // 4d. The UI: panels read the session and edit ui.params.
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -213,6 +225,7 @@ int main(int argc, char** argv) {
     draw_export_dialog(ui);
     draw_message_banner(ui, now);
     ImGui::Render();
+    end_step("ui build");
 
     // Record button / Ctrl+R; a finished export reports once.
     if (ui.toggle_recording_requested) {
@@ -248,6 +261,7 @@ int main(int argc, char** argv) {
     glClearColor(0.09f, 0.09f, 0.10f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    end_step("draw");
 
     // 4g. Headless: screenshots and the frame budget.
     if (headless) {
@@ -260,6 +274,7 @@ int main(int argc, char** argv) {
       }
     }
     glfwSwapBuffers(window);
+    end_step("swap");
     live_bench.on_displayed(new_capture_ns);
     if (live_bench.done()) {
       live_bench.print(session.stats(), session.driving_status());

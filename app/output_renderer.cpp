@@ -31,6 +31,7 @@ bool OutputRenderer::render(const AnimatedFrame& f) {
   // Source texture: upload once per portrait.
   if (f.source && f.source.get() != uploaded_source_) {
     source_tex_.upload(f.source->bgr, true);
+    if (mesh_) mesh_->invalidate();  // same texture id, new pixels
     uploaded_source_ = f.source.get();
     source_keepalive_ = f.source;
   }

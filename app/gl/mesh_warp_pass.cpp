@@ -12,11 +12,12 @@ namespace {
 // Saves and restores the GL state the pass touches, so the UI's state
 // survives a render() call.
 struct StateGuard {
-  GLint fbo = 0, viewport[4] = {0, 0, 0, 0}, program = 0, vao = 0, texture = 0, active = 0, sampler = 0;
+  GLint fbo = 0, viewport[4] = {0, 0, 0, 0}, scissor_box[4] = {0, 0, 0, 0}, program = 0, vao = 0, texture = 0, active = 0, sampler = 0;
   GLboolean blend, depth, cull, scissor;
   StateGuard() {
     glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fbo);
     glGetIntegerv(GL_VIEWPORT, viewport);
+    glGetIntegerv(GL_SCISSOR_BOX, scissor_box);
     glGetIntegerv(GL_CURRENT_PROGRAM, &program);
     glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vao);
     glGetIntegerv(GL_ACTIVE_TEXTURE, &active);
@@ -42,6 +43,7 @@ struct StateGuard {
     set(GL_DEPTH_TEST, depth);
     set(GL_CULL_FACE, cull);
     set(GL_SCISSOR_TEST, scissor);
+    glScissor(scissor_box[0], scissor_box[1], scissor_box[2], scissor_box[3]);
   }
 };
 
@@ -158,6 +160,8 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
     return 0;
   }
   StateGuard guard;
+  if (mesh.size.width != width_ || mesh.size.height != height_ || source_texture != drawn_source_)
+    full_redraw_ = true;
   if (!ensure_target(mesh.size.width, mesh.size.height)) return 0;
 
   std::vector<float> vertices(n * kFloatsPerVertex);
@@ -187,9 +191,16 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   glDisable(GL_BLEND);
   glDisable(GL_DEPTH_TEST);
   glDisable(GL_CULL_FACE);  // triangles of either winding (a mirrored source is still drawn)
-  glDisable(GL_SCISSOR_TEST);
-  glClearColor(0.f, 0.f, 0.f, 0.f);
-  glClear(GL_COLOR_BUFFER_BIT);
+  // What to draw: everything, or what this mask and the last one cover (the
+  // shader writes the source outside the mask, which restores the old region).
+  const cv::Rect region = mesh.mask.bounding_rect(mesh.size);
+  if (full_redraw_) {
+    glDisable(GL_SCISSOR_TEST);
+  } else {
+    const cv::Rect r = region | drawn_rect_;
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(r.x, r.y, r.width, r.height);  // framebuffer rows = image rows (see the header)
+  }
 
   glBindVertexArray(vao_);
   glBindBuffer(GL_ARRAY_BUFFER, vbo_);
@@ -225,8 +236,12 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   }
   if (const GLenum err = glGetError(); err != GL_NO_ERROR) {
     error_ = "mesh warp pass: GL error " + std::to_string(err) + " while drawing";
+    full_redraw_ = true;
     return 0;
   }
+  full_redraw_ = false;
+  drawn_source_ = source_texture;
+  drawn_rect_ = region;
   return color_;
 }
 

@@ -34,7 +34,16 @@ class MeshWarpPass {
   // the pass's RGBA8 output texture (resized to mesh.size as needed) and
   // returns that texture; 0 on error (error() set). The caller's framebuffer
   // binding, viewport, program and capabilities are restored.
+  //
+  // Only the pixels the mesh's mask can change are drawn (a scissor around the
+  // mask, joined with last frame's); the rest of the output keeps the source
+  // from the last full draw. A full draw happens on the first call, when the
+  // size or the texture id changes, and after invalidate(). On software GL
+  // (llvmpipe) this is most of the pass's cost for a portrait whose face is a
+  // fraction of the image.
   GLuint render(GLuint source_texture, const WarpMesh& mesh);
+  // The source texture's contents changed (same id): redraw everything next time.
+  void invalidate() { full_redraw_ = true; }
 
   GLuint output_texture() const { return color_; }
   GLuint framebuffer() const { return fbo_; }
@@ -53,6 +62,9 @@ class MeshWarpPass {
   GLuint vao_ = 0, vbo_ = 0, ebo_ = 0, sampler_ = 0;
   GLuint fbo_ = 0, color_ = 0;
   int width_ = 0, height_ = 0;
+  bool full_redraw_ = true;
+  GLuint drawn_source_ = 0;  // texture of the last draw
+  cv::Rect drawn_rect_;      // pixels the last draw could have changed
   struct Uniforms {
     GLint size, source, mouth_pass, mouth_darkness, mouth_top, mouth_bottom, tint_color;
     GLint mask_center, mask_inv_axes, mask_rot, mask_feather;

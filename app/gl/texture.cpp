@@ -13,6 +13,7 @@ Texture& Texture::operator=(Texture&& o) noexcept {
     w_ = std::exchange(o.w_, 0);
     h_ = std::exchange(o.h_, 0);
     internal_ = std::exchange(o.internal_, 0);
+    wide_ = std::move(o.wide_);
   }
   return *this;
 }
@@ -27,10 +28,17 @@ void Texture::reset() {
 void Texture::upload(const cv::Mat& image, bool is_bgr) {
   if (image.empty()) return;
   CV_Assert(image.depth() == CV_8U);
-  const int ch = image.channels();
-  GLenum internal = ch == 1 ? GL_R8 : (ch == 3 ? GL_RGB8 : GL_RGBA8);
-  GLenum format = ch == 1 ? GL_RED : (ch == 3 ? (is_bgr ? GL_BGR : GL_RGB) : (is_bgr ? GL_BGRA : GL_RGBA));
-  cv::Mat cont = image.isContinuous() ? image : image.clone();
+  int ch = image.channels();
+  cv::Mat cont;
+  if (ch == 3) {
+    cv::cvtColor(image, wide_, is_bgr ? cv::COLOR_BGR2BGRA : cv::COLOR_RGB2RGBA);
+    cont = wide_;
+    ch = 4;
+  } else {
+    cont = image.isContinuous() ? image : image.clone();
+  }
+  const GLenum internal = ch == 1 ? GL_R8 : GL_RGBA8;
+  const GLenum format = ch == 1 ? GL_RED : (is_bgr ? GL_BGRA : GL_RGBA);
   if (!id_) {
     glGenTextures(1, &id_);
     glBindTexture(GL_TEXTURE_2D, id_);

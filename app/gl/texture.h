@@ -17,7 +17,10 @@ class Texture {
 
   // Uploads an 8-bit image (1 channel = gray/mask, 3 = BGR or RGB, 4 = BGRA).
   // Reallocates only when the size or format changes. `is_bgr` swaps R and B
-  // through the upload format, no CPU conversion.
+  // through the upload format. 3-channel images are widened to 4 channels on
+  // the CPU first (SIMD, into a reused buffer): 4-byte pixels are the GL
+  // driver's copy-through path, while 3-byte ones are converted pixel by pixel
+  // (on Mesa llvmpipe about 5x slower for a 720p frame).
   void upload(const cv::Mat& image, bool is_bgr = true);
   // Allocates an empty RGBA8 texture (render target storage).
   void allocate(int width, int height);
@@ -36,6 +39,7 @@ class Texture {
   GLuint id_ = 0;
   int w_ = 0, h_ = 0;
   GLenum internal_ = 0;
+  cv::Mat wide_;  // 4-channel staging copy of a 3-channel upload
 };
 
 // An off-screen render target: a texture plus its framebuffer.

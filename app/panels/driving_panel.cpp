@@ -3,6 +3,9 @@
 
 #include "media/camera_source.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace lp {
 
 void draw_driving_panel(UiState& ui, const PanelLayout& l) {
@@ -39,6 +42,20 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
     ImGui::SameLine();
     bool loop = d.loop;
     if (ImGui::Checkbox("Loop", &loop)) ui.session->set_loop(loop);
+    // Playback speed: slow motion to study a performance, faster to preview.
+    ImGui::SameLine();
+    static const float kSpeeds[] = {0.25f, 0.5f, 0.75f, 1.f, 1.5f, 2.f};
+    char label[16];
+    std::snprintf(label, sizeof(label), "%gx", d.speed);
+    ImGui::SetNextItemWidth(70);
+    if (ImGui::BeginCombo("Speed", label)) {
+      for (float s : kSpeeds) {
+        std::snprintf(label, sizeof(label), "%gx", s);
+        if (ImGui::Selectable(label, std::abs(d.speed - s) < 1e-3)) ui.session->set_speed(s);
+      }
+      ImGui::EndCombo();
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Playback speed of the driving video (every frame is still used when the engine keeps up)");
     if (d.frame_count > 0) {
       int pos = static_cast<int>(d.position);
       ImGui::SetNextItemWidth(-1);

@@ -23,13 +23,17 @@ int cmd_bench(int argc, char** argv) {
       else if (a == "--optimize") o.optimize = true;
       else if (a == "--cuda-graphs") o.cuda_graphs = true;
       else if (a == "--channels-last") o.channels_last = true;
+      else if (a == "--smoothing") o.smoothing = true;
+      else if (a == "--no-prepare-graph") o.prepare_graph = false;
       else if (a == "--suite") o.suite = true;
       else if (a == "--baseline") o.baseline_json = value("--baseline");
       else if (a == "-h" || a == "--help") {
         std::cout << "usage: livepuppet-cli bench --models DIR [--device auto|cpu|cuda] [--precision auto|fp32|fp16] "
-                     "[--frames N] [--warmup N] [--batch B] [--optimize] [--cuda-graphs] [--channels-last]\n"
+                     "[--frames N] [--warmup N] [--batch B] [--optimize] [--cuda-graphs] [--channels-last] [--smoothing]\n"
+                     "       [--no-prepare-graph]\n"
                      "       livepuppet-cli bench --models DIR --suite [--device cuda] [--frames N] [--baseline FILE]\n"
                      "  --suite runs eager fp32, eager fp16, eager fp16 frozen and CUDA graphs fp16 at batch 1/4/16\n"
+                     "  (and batch 1 with smoothing, and without the preparation graph)\n"
                      "  in one process (--channels-last: those graph runs in channels-last);\n"
                      "  --baseline reads models/bench_pytorch_baseline.py's JSON for the speed-up.\n";
         return 0;

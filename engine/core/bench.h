@@ -17,6 +17,8 @@ struct BenchOptions {
   bool optimize = false;           // ModelSetOptions::optimize (freeze + optimize_for_inference)
   bool cuda_graphs = false;        // NeuralAnimator::set_cuda_graphs
   bool channels_last = false;      // ModelSetOptions::channels_last
+  bool smoothing = false;          // AnimationParams::smoothing (One-Euro on the driving motion)
+  bool prepare_graph = true;       // NeuralAnimator::set_prepare_graph (with cuda_graphs)
   // suite: every configuration of the performance issue in one process (eager
   // fp32, eager fp16, eager fp16 frozen, graphs fp16 at batch 1/4/16, GPU
   // pre-processing), so that the ratios are fair; prints one JSON object.

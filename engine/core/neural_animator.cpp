@@ -40,7 +40,8 @@ void append_params_key(const AnimationParams& p, std::vector<double>* k) {
   const ExpressionEdit& e = p.edit;
   k->insert(k->end(), {double(p.stitching), double(p.relative_motion), double(p.eye_retargeting),
                        double(p.lip_retargeting), double(p.normalize_lip), double(p.expression_friendly),
-                       double(p.smoothing), double(static_cast<int>(p.region)), double(p.driving_multiplier),
+                       double(p.smoothing), double(p.smoothing_params.min_cutoff), double(p.smoothing_params.beta),
+                       double(p.smoothing_params.d_cutoff), double(static_cast<int>(p.region)), double(p.driving_multiplier),
                        double(e.smile), double(e.wink), double(e.blink), double(e.eyebrow), double(e.pupil_x),
                        double(e.pupil_y), double(e.aaa), double(e.eee), double(e.woo), double(e.head_pitch),
                        double(e.head_yaw), double(e.head_roll)});
@@ -64,6 +65,7 @@ struct NeuralAnimator::FrameGraph {
 #endif
   std::vector<double> key;
   torch::Tensor in, eye_cond, lip_cond;  // static inputs
+  torch::Tensor dt;                      // static input: One-Euro time steps [B] (smoothing on)
   torch::Tensor image, x_d;              // static outputs
   SourceState source;
   MotionInfo reference;
@@ -107,6 +109,8 @@ void NeuralAnimator::sync() const {
 void NeuralAnimator::set_cuda_graphs(bool on) {
   graphs_on_ = on;
   graph_.reset();
+  prepare_graph_.reset();
+  prepare_graph_failed_ = false;
   failed_graph_key_.clear();
   last_graph_key_.clear();
   graph_key_repeats_ = 0;
@@ -172,17 +176,130 @@ SourceState NeuralAnimator::prepare_source(const torch::Tensor& rgb, float eye_l
                                                   std::to_string(x.size(0)));
   SourceState s;
   s.id = g_next_source_id++;
-  s.feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {x})[0];
-  s.motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {x})));
-  s.x_s = transform_keypoints(s.motion);
   s.eye_ratio_left = eye_l;
   s.eye_ratio_right = eye_r;
   s.lip_ratio = lip;
-  if (lip >= kLipNormalizeThreshold)
-    s.lip_normalize_delta = lip_delta(s.x_s, lip_condition(lip, 0.f, models_->device()));
+  s.used_cuda_graph = try_prepare_graphed(x, lip, s);
+  if (!s.used_cuda_graph) prepare_device(x, lip, s);
   if (models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
   s.prepare_ms = ms_since(t0);
   return s;
+}
+
+void NeuralAnimator::prepare_device(const torch::Tensor& x, float lip, SourceState& s) {
+  s.feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {x})[0];
+  s.motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {x})));
+  s.x_s = transform_keypoints(s.motion);
+  if (lip >= kLipNormalizeThreshold)
+    s.lip_normalize_delta = lip_delta(s.x_s, lip_condition(lip, 0.f, models_->device()));
+}
+
+// The captured preparation: static input image and lip condition, static
+// outputs (cloned out after each replay, so the next replay cannot change a
+// prepared source). The normalize-lip delta is always computed and dropped
+// when the source's lips are closed: one graph for every portrait.
+struct NeuralAnimator::PrepareGraph {
+#ifdef LIVEPUPPET_HAVE_CUDA
+  at::cuda::CUDAGraph graph;
+#endif
+  std::shared_ptr<ModelSet> models;
+  torch::Tensor in, lip_cond;
+  torch::Tensor feature_3d, x_s, lip_delta;
+  MotionInfo motion;
+};
+
+#ifdef LIVEPUPPET_HAVE_CUDA
+// The frame graph and the preparation graph capture into one memory pool, so
+// the second capture reuses the first one's intermediate buffers instead of
+// holding its own (keeps batch 1 under 1.5 GB). Safe because the two never
+// replay concurrently (one thread, or the engine's lock) and every replay's
+// outputs are cloned out before the other graph can replay over them; all
+// state that lives across replays (source, reference, smoothing, inputs) is
+// allocated outside the captures.
+std::pair<unsigned long long, unsigned long long> NeuralAnimator::shared_graph_pool() const {
+  if (prepare_graph_) return prepare_graph_->graph.pool();
+  if (graph_) return graph_->graph.pool();
+  return {0, 0};  // the first capture makes a new pool
+}
+#endif
+
+bool NeuralAnimator::try_prepare_graphed(const torch::Tensor& x, float lip, SourceState& s) {
+#ifndef LIVEPUPPET_HAVE_CUDA
+  (void)x, (void)lip, (void)s;
+  return false;
+#else
+  const auto dev = models_->device();
+  if (!graphs_on_ || !prepare_graph_on_ || !dev.is_cuda() || prepare_graph_failed_) return false;
+  c10::cuda::CUDAGuard device_guard(dev);
+  const float lip_c = std::max(lip, 0.f);
+  if (!prepare_graph_ || prepare_graph_->models != models_ || prepare_graph_->in.sizes() != x.sizes() ||
+      prepare_graph_->in.scalar_type() != x.scalar_type()) {
+    // Captured into the frame graph's memory pool, whose freed intermediates
+    // are larger than everything the preparation needs: so not before a frame
+    // graph exists (the first portrait is prepared eagerly anyway, before any
+    // driving frame), which keeps the preparation graph from adding VRAM.
+    if (!graph_ || graph_->models != models_) return false;
+    // No graph yet for these models: this call runs eagerly, then the graph
+    // is captured for the next portrait (the warm-up has run by then).
+    prepare_graph_.reset();
+    prepare_device(x, lip, s);
+    auto g = std::make_shared<PrepareGraph>();
+    g->models = models_;
+    g->in = x.clone();
+    g->lip_cond = lip_condition(lip_c, 0.f, dev);
+    auto run = [&]() {
+      g->feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {g->in})[0];
+      g->motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {g->in})));
+      g->x_s = transform_keypoints(g->motion);
+      g->lip_delta = lip_delta(g->x_s, g->lip_cond);
+    };
+    try {
+      auto side = c10::cuda::getStreamFromPool(false, dev.index());
+      at::cuda::CUDAEvent ready;
+      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
+      ready.block(side);
+      {
+        c10::cuda::CUDAStreamGuard sg(side);
+        for (int i = 0; i < 2; ++i) run();
+      }
+      torch::cuda::synchronize(dev.index());
+      capturing_ = true;
+      {
+        c10::cuda::CUDAStreamGuard sg(side);
+        g->graph.capture_begin(shared_graph_pool(), cudaStreamCaptureModeThreadLocal);
+        try {
+          run();
+        } catch (...) {
+          try {
+            g->graph.capture_end();
+          } catch (...) {
+          }
+          throw;
+        }
+        g->graph.capture_end();
+      }
+      capturing_ = false;
+      torch::cuda::synchronize(dev.index());
+      prepare_graph_ = g;
+      c10::cuda::CUDACachingAllocator::emptyCache();
+    } catch (const std::exception& e) {
+      capturing_ = false;
+      (void)cudaGetLastError();
+      prepare_graph_failed_ = true;  // eager from now on (the frame graph's status is separate)
+      status_ = "source preparation runs eagerly: CUDA graph capture failed (" + first_line(e.what()) + ")";
+    }
+    return false;  // this call's results came from the eager run
+  }
+  PrepareGraph& g = *prepare_graph_;
+  g.in.copy_(x);
+  g.lip_cond.copy_(lip_condition(lip_c, 0.f, torch::kCPU));
+  g.graph.replay();
+  s.feature_3d = g.feature_3d.clone();
+  s.motion = g.motion.clone();
+  s.x_s = g.x_s.clone();
+  if (lip >= kLipNormalizeThreshold) s.lip_normalize_delta = g.lip_delta.clone();
+  return true;
+#endif
 }
 
 torch::Tensor NeuralAnimator::stitch(const torch::Tensor& x_s, const torch::Tensor& x_d) {
@@ -203,24 +320,22 @@ torch::Tensor NeuralAnimator::lip_delta(const torch::Tensor& x_s, const torch::T
   return d.to(torch::kFloat).reshape({bs, kNumKeypoints, 3});
 }
 
-MotionInfo NeuralAnimator::smooth(const MotionInfo& d, const AnimationParams& params, const std::vector<double>& ts) {
+torch::Tensor NeuralAnimator::smoothing_steps(const std::vector<double>& ts, int64_t bs) {
+  auto dt = torch::empty({bs}, torch::kFloat);
+  for (int64_t b = 0; b < bs; ++b) {
+    const size_t i = static_cast<size_t>(b);
+    const double t = (i < ts.size() && ts[i] >= 0.0) ? ts[i] : last_timestamp_ + 1.0 / 30.0;
+    last_timestamp_ = t;
+    dt[b] = static_cast<float>(smoother_.step(t));
+  }
+  return dt;
+}
+
+MotionInfo NeuralAnimator::smooth(const MotionInfo& d, const AnimationParams& params, const torch::Tensor& dt) {
   smoother_.set_params(params.smoothing_params);
   const int64_t bs = d.batch();
-  constexpr int64_t kN = 3 + 3 + 63 + 1;
-  const auto packed = torch::cat({d.pitch, d.yaw, d.roll, d.t, d.exp.reshape({bs, 63}), d.scale}, 1)
-                          .to(torch::kCPU, torch::kFloat)
-                          .contiguous();
-  auto out = torch::empty({bs, kN}, torch::kFloat);
-  for (int64_t b = 0; b < bs; ++b) {
-    const float* src = packed.data_ptr<float>() + b * kN;
-    double t = (static_cast<size_t>(b) < ts.size() && ts[static_cast<size_t>(b)] >= 0.0)
-                   ? ts[static_cast<size_t>(b)]
-                   : last_timestamp_ + 1.0 / 30.0;
-    last_timestamp_ = t;
-    const auto f = smoother_.filter(std::vector<float>(src, src + kN), t);
-    std::copy(f.begin(), f.end(), out.data_ptr<float>() + b * kN);
-  }
-  out = out.to(d.exp.device());
+  const auto packed = torch::cat({d.pitch, d.yaw, d.roll, d.t, d.exp.reshape({bs, 63}), d.scale}, 1).to(torch::kFloat);
+  const auto out = smoother_.filter(packed, dt);
   MotionInfo m = d;
   m.pitch = out.narrow(1, 0, 1);
   m.yaw = out.narrow(1, 1, 1);
@@ -275,7 +390,8 @@ torch::Tensor NeuralAnimator::driving_keypoints(const SourceState& source, const
   c10::InferenceMode guard;
   const auto dev = models_->device();
   const int64_t bs = driving_in.batch();
-  MotionInfo driving = params.smoothing ? smooth(driving_in, params, ts) : driving_in;
+  MotionInfo driving =
+      params.smoothing ? smooth(driving_in, params, smoothing_steps(ts, bs).to(dev)) : driving_in;
   if (!params.smoothing && !ts.empty() && ts.back() >= 0.0) last_timestamp_ = ts.back();
   if (captured_reference) *captured_reference = false;
   if (!has_reference_ || rezero_pending_) {
@@ -366,7 +482,7 @@ AnimatedCrop NeuralAnimator::animate_batch(const SourceState& source, const torc
   if (!source.feature_3d.defined()) throw std::invalid_argument("source is not prepared");
   const auto t_start = Clock::now();
   AnimatedCrop out;
-  if (try_animate_graphed(source, driving256, ratios, params, &out)) {
+  if (try_animate_graphed(source, driving256, ratios, params, timestamps_s, &out)) {
     out.used_cuda_graph = true;
   } else {
     out = animate_eager(source, driving256, ratios, params, timestamps_s);
@@ -399,15 +515,15 @@ AnimatedCrop NeuralAnimator::animate_eager(const SourceState& source, const torc
 
 bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
                                          const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                                         AnimatedCrop* out) {
+                                         const std::vector<double>& timestamps_s, AnimatedCrop* out) {
 #ifndef LIVEPUPPET_HAVE_CUDA
-  (void)source, (void)driving256, (void)ratios, (void)params, (void)out;
+  (void)source, (void)driving256, (void)ratios, (void)params, (void)timestamps_s, (void)out;
   return false;
 #else
   const auto dev = models_->device();
   if (!graphs_on_ || !dev.is_cuda()) return false;
-  if (params.smoothing) {
-    graph_status_ = "eager: smoothing is on (the One-Euro filter runs on the host)";
+  if (params.smoothing && !smoother_.initialized()) {
+    graph_status_ = "eager: this frame starts the smoothing";
     return false;
   }
   if (!has_reference_ || rezero_pending_) {
@@ -453,8 +569,10 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
     g->in.copy_(x);
     if (plan.use_eye) g->eye_cond = plan.eye_cond.to(dev);
     if (plan.use_lip) g->lip_cond = plan.lip_cond.to(dev);
+    if (params.smoothing) g->dt = torch::full({x.size(0)}, 1.0 / 30.0, torch::dtype(torch::kFloat).device(dev));
     auto run = [&]() {
-      const MotionInfo d = extract_motion(g->in);
+      MotionInfo d = extract_motion(g->in);
+      if (params.smoothing) d = smooth(d, params, g->dt);
       auto x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
       auto image = render(source, x_d, nullptr);
       return std::make_pair(image, x_d);
@@ -466,18 +584,22 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
       at::cuda::CUDAEvent ready;
       ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
       ready.block(side);
+      // The warm-up really runs the One-Euro filter: put its state back after.
+      const OneEuroTensorFilter::State smoothing_state = smoother_.save();
       {
         c10::cuda::CUDAStreamGuard sg(side);
         for (int i = 0; i < 3; ++i) run();
       }
       torch::cuda::synchronize(dev.index());
+      smoother_.restore(smoothing_state);
       if (params.expression_friendly && params.relative_motion) g->x_d0 = multiplier_cache_.x_d0;
       capturing_ = true;
       {
         c10::cuda::CUDAStreamGuard sg(side);
         // Thread-local mode: another thread's CUDA calls (e.g. prepare_source of
-        // the next portrait) do not invalidate this capture.
-        g->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+        // the next portrait) do not invalidate this capture. One memory pool
+        // for this and the preparation graph (see shared_graph_pool()).
+        g->graph.capture_begin(shared_graph_pool(), cudaStreamCaptureModeThreadLocal);
         try {
           auto r = run();
           g->image = r.first;
@@ -511,6 +633,8 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
     if (plan.use_eye) graph_->eye_cond.copy_(plan.eye_cond);
     if (plan.use_lip) graph_->lip_cond.copy_(plan.lip_cond);
   }
+  if (params.smoothing) graph_->dt.copy_(smoothing_steps(timestamps_s, x.size(0)));
+  else if (!timestamps_s.empty() && timestamps_s.back() >= 0.0) last_timestamp_ = timestamps_s.back();
   graph_->graph.replay();
   out->image = graph_->image.clone();
   out->x_driving = graph_->x_d.clone();

@@ -40,6 +40,7 @@ struct SourceState {
   // (defined only when the source lip ratio >= 0.03).
   torch::Tensor lip_normalize_delta;
   double prepare_ms = 0.0;       // wall time of prepare_source (synchronised on CUDA)
+  bool used_cuda_graph = false;  // prepared by replaying the captured preparation graph
 };
 
 struct StageTimings {
@@ -122,9 +123,19 @@ class NeuralAnimator {
   // replay it with static buffers; the per-frame driving image and retargeting
   // conditions are copied in. A call runs eagerly (and says why in
   // cuda_graph_status()) while the parameters keep changing (slider drags),
-  // with smoothing (the One-Euro filter runs on the host), on the frame that
-  // takes the driving reference, and when a capture fails.
+  // on the frame that takes the driving reference (and the first smoothed
+  // frame, which seeds the One-Euro state), and when a capture fails. With
+  // smoothing on, the filter's tensor state is updated inside the graph.
   void set_cuda_graphs(bool on);
+  // Source preparation as a CUDA graph too (with set_cuda_graphs(true); on by
+  // default). Captured, into the frame graph's memory pool, on the first
+  // preparation after a frame graph exists; later portraits replay it. On an
+  // H200: 1.9 ms instead of 3.7-6.6 ms eager, for about 100 MB more VRAM
+  // (docs/PERFORMANCE.md); off keeps preparation eager.
+  void set_prepare_graph(bool on) {
+    prepare_graph_on_ = on;
+    if (!on) prepare_graph_.reset();
+  }
   bool cuda_graphs() const { return graphs_on_; }
   const std::string& cuda_graph_status() const { return graph_status_; }
   int cuda_graph_captures() const { return graph_captures_; }
@@ -139,6 +150,15 @@ class NeuralAnimator {
  private:
   struct FramePlan;
   struct FrameGraph;
+  struct PrepareGraph;
+  // prepare_source's device work (F, M, keypoints, the normalize-lip MLP) for
+  // x ([1,3,256,256] in the compute dtype) into s; through the captured graph
+  // when there is one (CUDA graphs on), capturing it after the first eager call.
+  void prepare_device(const torch::Tensor& x, float lip, SourceState& s);
+  bool try_prepare_graphed(const torch::Tensor& x, float lip, SourceState& s);
+#ifdef LIVEPUPPET_HAVE_CUDA
+  std::pair<unsigned long long, unsigned long long> shared_graph_pool() const;
+#endif
   void sync() const;
   FramePlan plan_frame(const SourceState& source, int64_t batch, const std::vector<DrivingRatios>& ratios,
                        const AnimationParams& params) const;
@@ -153,11 +173,14 @@ class NeuralAnimator {
                              const std::vector<double>& timestamps_s);
   bool try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
                            const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                           AnimatedCrop* out);
+                           const std::vector<double>& timestamps_s, AnimatedCrop* out);
   void guard_precision(const SourceState& source, const torch::Tensor& driving256,
                        const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
                        AnimatedCrop* out);
-  MotionInfo smooth(const MotionInfo& driving, const AnimationParams& params, const std::vector<double>& ts);
+  // One-Euro on the driving motion (device ops; dt: [B] float on the device).
+  MotionInfo smooth(const MotionInfo& driving, const AnimationParams& params, const torch::Tensor& dt);
+  // Host: the time steps of B driving frames (CPU [B] float); advances the clock.
+  torch::Tensor smoothing_steps(const std::vector<double>& ts, int64_t batch);
 
   std::shared_ptr<ModelSet> models_;
   bool stage_timing_ = true;
@@ -165,7 +188,7 @@ class NeuralAnimator {
   bool rezero_pending_ = false;
   uint64_t reference_generation_ = 0;
   MotionInfo reference_;
-  OneEuroVectorFilter smoother_;
+  OneEuroTensorFilter smoother_;
   double last_timestamp_ = 0.0;
   // Expression-friendly cache: x_d0 and multiplier for (source, reference, region).
   struct MultiplierCache {
@@ -183,6 +206,9 @@ class NeuralAnimator {
   std::string graph_status_ = "off";
   int graph_captures_ = 0;
   std::shared_ptr<FrameGraph> graph_;
+  std::shared_ptr<PrepareGraph> prepare_graph_;
+  bool prepare_graph_failed_ = false;
+  bool prepare_graph_on_ = true;
   std::vector<double> last_graph_key_;
   int graph_key_repeats_ = 0;
   std::vector<double> failed_graph_key_;

@@ -1,5 +1,6 @@
 #include "media/capture_thread.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace lp {
@@ -47,6 +48,7 @@ void CaptureThread::stop() {
   camera_.reset();
   std::lock_guard<std::mutex> lock(mutex_);
   status_ = CaptureStatus{};
+  status_.speed = speed_;
 }
 
 void CaptureThread::start_video(std::unique_ptr<VideoSource> video, bool playing, bool loop) {
@@ -62,6 +64,7 @@ void CaptureThread::start_video(std::unique_ptr<VideoSource> video, bool playing
     status_.frame_count = video_->info().frame_count;
     status_.nominal_fps = video_->info().fps;
     status_.loop = loop;
+    status_.speed = speed_;
     status_.state = CaptureState::Paused;
     // A paused start still shows the first frame.
     if (!playing) seek_to_ = 0;
@@ -112,6 +115,17 @@ void CaptureThread::set_loop(bool loop) {
     std::lock_guard<std::mutex> lock(mutex_);
     loop_ = loop;
     status_.loop = loop;
+  }
+  wake_.notify_all();
+}
+
+void CaptureThread::set_speed(double speed) {
+  if (!(speed > 0)) speed = 1.0;  // NaN or nonsense: normal speed
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    speed_ = std::clamp(speed, kMinSpeed, kMaxSpeed);
+    status_.speed = speed_;
+    speed_changed_ = true;  // the playing video re-anchors its clock
   }
   wake_.notify_all();
 }
@@ -174,6 +188,7 @@ void CaptureThread::run_video() {
   while (true) {
     std::int64_t seek = -1;
     bool playing = false;
+    double speed = 1.0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (!playing_ || halted) anchored = false;  // resume re-anchors the clock
@@ -182,6 +197,9 @@ void CaptureThread::run_video() {
       seek = seek_to_;
       seek_to_ = -1;
       playing = playing_;
+      speed = speed_;
+      if (speed_changed_) anchored = false;  // the new speed counts from this frame on
+      speed_changed_ = false;
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -210,18 +228,19 @@ void CaptureThread::run_video() {
       continue;
     }
     const auto now = Clock::now();
-    // (Re-)anchor at the start, after a loop wrap (time goes back) and when
-    // decoding fell far behind (no burst to catch up).
-    if (!anchored || frame.time_s < anchor_media ||
-        now - (anchor_wall + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(frame.time_s - anchor_media))) >
-            std::chrono::milliseconds(250)) {
+    // Wall time at which a media timestamp is due, at the playback speed.
+    const auto due_of = [&](double media_s) {
+      return anchor_wall +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((media_s - anchor_media) / speed));
+    };
+    // (Re-)anchor at the start, after a loop wrap (time goes back), after a
+    // speed change and when decoding fell far behind (no burst to catch up).
+    if (!anchored || frame.time_s < anchor_media || now - due_of(frame.time_s) > std::chrono::milliseconds(250)) {
       anchor_wall = now;
       anchor_media = frame.time_s;
       anchored = true;
     }
-    const auto due = anchor_wall + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(frame.time_s - anchor_media));
+    const auto due = due_of(frame.time_s);
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait_until(lock, due, [&] { return stop_ || seek_to_ >= 0; });

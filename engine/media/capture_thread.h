@@ -4,8 +4,9 @@
 // neither the UI nor the engine ever waits on decoding and stale frames are
 // dropped instead of queued.
 //
-// Pacing: a video file plays at its own frame rate against the steady clock
-// (play / pause / loop / seek); when decoding falls behind, the clock is
+// Pacing: a video file plays at its own frame rate times the playback speed
+// against the steady clock (play / pause / loop / seek / speed); when decoding
+// falls behind, the clock is
 // re-anchored rather than bursting to catch up. A webcam publishes as fast as
 // it delivers. A webcam that disappears sets state CameraLost with a message
 // and waits for reconnect(); a video that ends or fails waits for seek/play.
@@ -46,6 +47,7 @@ struct CaptureStatus {
   std::int64_t frame_count = 0; // file frames (0 for webcams)
   double nominal_fps = 0.0;     // file frame rate or what the camera reports
   double measured_fps = 0.0;    // publish rate over the last second
+  double speed = 1.0;           // playback speed of a video file (1 = its own rate)
   std::uint64_t frames_published = 0;
 };
 
@@ -70,6 +72,12 @@ class CaptureThread {
   void pause();
   void set_loop(bool loop);
   void seek(std::int64_t frame_index);  // a paused video shows the sought frame
+  // Playback speed of a video file, clamped to [kMinSpeed, kMaxSpeed]: 0.5
+  // plays at half its frame rate, 2 at twice (every frame is still decoded
+  // and published; the consumer's mailbox drops what it cannot take). Webcams
+  // ignore it. Kept across inputs.
+  static constexpr double kMinSpeed = 0.1, kMaxSpeed = 8.0;
+  void set_speed(double speed);
   void reconnect();                     // retry a lost webcam
 
   CaptureStatus status() const;
@@ -99,6 +107,8 @@ class CaptureThread {
   bool stop_ = false;
   bool playing_ = true;
   bool loop_ = true;
+  double speed_ = 1.0;
+  bool speed_changed_ = false;
   std::int64_t seek_to_ = -1;
   bool reconnect_ = false;
   CaptureStatus status_;

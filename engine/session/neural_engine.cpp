@@ -1,5 +1,6 @@
 #include "neural_engine.h"
 
+#include "core/gpu_preprocess.h"
 #include "core/model_set.h"
 #include "core/neural_animator.h"
 #include "vision/crop_smoother.h"
@@ -107,6 +108,7 @@ NeuralEngine::NeuralEngine(std::shared_ptr<ModelSet> models)
   const bool gpu = models_->device().is_cuda();
   animator_->set_cuda_graphs(gpu);
   animator_->set_stage_timing(!gpu);
+  set_device_crop(gpu);
   status_ = models_->notes();
   // The animator owns the models from here on (and may replace them with an
   // fp32 set); holding them here too would keep a dropped set in VRAM.
@@ -114,6 +116,12 @@ NeuralEngine::NeuralEngine(std::shared_ptr<ModelSet> models)
 }
 
 NeuralEngine::~NeuralEngine() = default;
+
+void NeuralEngine::set_device_crop(bool on) {
+  std::lock_guard<std::mutex> lock(animator_mu_);
+  cropper_ = on ? std::make_unique<FrameCropper>(animator_->models().device()) : nullptr;
+  last_driving256_ = at::Tensor();
+}
 
 std::string NeuralEngine::device() const { return animator_->models().describe(); }
 
@@ -145,18 +153,36 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
   // The driving crop: the tracked face, smoothed; while the face is briefly
   // lost the last good crop is reused; with no driving input at all the
   // source drives itself, so the expression sliders still work.
-  cv::Mat driving256;
+  torch::InferenceMode guard;
+  std::lock_guard<std::mutex> lock(animator_mu_);
+  torch::Tensor driving256;  // [1,3,256,256] float on the device, or [256,256,3] uint8 on the CPU
   DrivingRatios ratios;
   if (d.new_stream) {
     crop_smoother_->reset();
-    last_driving256_.release();
+    last_driving256_ = torch::Tensor();
   }
   if (d.face && !d.bgr.empty()) {
     CropTransform raw = compute_crop_transform(d.face->landmarks, params.driving_crop);
     CropTransform smoothed = crop_smoother_->smooth(raw, d.time_s);
-    FaceCrop dc = crop_face(d.bgr, d.face->landmarks, smoothed);
-    if (dc.ok()) {
-      driving256 = dc.input256;
+    if (cropper_ && d.bgr.type() == CV_8UC3 && d.bgr.isContinuous()) {
+      // As crop_face() does, on the device: warp to dsize (bilinear, black
+      // outside), area-resize to 256, then BGR -> RGB.
+      const cv::Matx23d& m = smoothed.M_o2c;
+      const torch::Tensor frame = torch::from_blob(d.bgr.data, {d.bgr.rows, d.bgr.cols, 3}, torch::kUInt8);
+      try {
+        torch::Tensor c =
+            cropper_->crop(frame, {m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2)}, smoothed.dsize);
+        if (smoothed.dsize != 256) c = torch::adaptive_avg_pool2d(c, {256, 256});
+        driving256 = c.flip({1});
+      } catch (const std::invalid_argument&) {
+        // A degenerate crop (singular matrix): as crop_face() failing, the
+        // last good crop is reused below.
+      }
+    } else {
+      FaceCrop dc = crop_face(d.bgr, d.face->landmarks, smoothed);
+      if (dc.ok()) driving256 = rgb_u8_tensor(dc.input256);
+    }
+    if (driving256.defined()) {
       last_driving256_ = driving256;
       f.driving_crop = smoothed;
       ratios.eye_left = d.openness.right_eye;
@@ -167,7 +193,8 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
   if (d.bgr.empty() && d.face && !d.motion && !d.want_motion)
     throw EngineError("this motion template has no keypoint parameters for the neural engine "
                       "(it was saved with the classic engine; save it again with --engine neural)");
-  if (driving256.empty()) driving256 = last_driving256_.empty() ? s.crop.input256 : last_driving256_;
+  if (!driving256.defined())
+    driving256 = last_driving256_.defined() ? last_driving256_ : rgb_u8_tensor(s.crop.input256);
 
   if (d.motion && d.openness.lip > 0) {  // replayed template: its saved ratios
     ratios.eye_left = d.openness.right_eye;
@@ -175,21 +202,19 @@ AnimatedFrame NeuralEngine::animate(EngineSource& src, const DrivingSample& d, c
     ratios.lip = d.openness.lip;
   }
 
-  torch::InferenceMode guard;
-  std::lock_guard<std::mutex> lock(animator_mu_);
   AnimatedCrop out;
   if (d.motion || d.want_motion) {
     // Motion templates: the same pipeline in its stages, so the driving
     // motion can be saved or replayed without the video.
     const auto t0 = std::chrono::steady_clock::now();
     MotionInfo m = d.motion ? motion_from_keypoints(*d.motion, animator_->models().device())
-                            : animator_->extract_motion(rgb_u8_tensor(driving256));
+                            : animator_->extract_motion(driving256);
     if (d.want_motion && !d.motion) f.driving_motion = keypoints_from_motion(m);
     torch::Tensor x_d = animator_->driving_keypoints(s.state, m, {ratios}, params.animation, {d.time_s});
     out.image = animator_->render(s.state, x_d, &out.timings);
     out.timings.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   } else {
-    out = animator_->animate(s.state, rgb_u8_tensor(driving256), ratios, params.animation, d.time_s);
+    out = animator_->animate(s.state, driving256, ratios, params.animation, d.time_s);
   }
   f.crop_rgb = tensor_to_rgb8(out.image, pinned_);
   f.paste_back = params.animation.paste_back && params.animation.stitching;

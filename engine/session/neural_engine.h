@@ -15,6 +15,7 @@ namespace lp {
 class ModelSet;
 class NeuralAnimator;
 class CropSmoother;
+class FrameCropper;
 
 class NeuralEngine : public Engine {
  public:
@@ -30,6 +31,15 @@ class NeuralEngine : public Engine {
   void rezero() override;
   std::string status() const override { return status_; }
 
+  // Where the driving frame is cropped to the network's 256x256 input: on the
+  // models' device (lp::FrameCropper: the whole frame goes up once through a
+  // pinned buffer on a copy stream, the affine crop and the area resize run
+  // there, so the CPU only decodes and tracks), or on the CPU with OpenCV.
+  // On by default on CUDA, off on the CPU, where OpenCV is faster; tests turn
+  // it on to check both give the same frames.
+  void set_device_crop(bool on);
+  bool device_crop() const { return cropper_ != nullptr; }
+
  private:
   std::shared_ptr<ModelSet> models_;
   std::unique_ptr<NeuralAnimator> animator_;
@@ -39,7 +49,8 @@ class NeuralEngine : public Engine {
   // thread; the animator may swap its models (fp16 -> fp32 fallback), so both
   // go through this lock.
   std::mutex animator_mu_;
-  cv::Mat last_driving256_;  // reused while the driving face is briefly lost
+  std::unique_ptr<FrameCropper> cropper_;  // set: crop on the device
+  at::Tensor last_driving256_;  // network input, reused while the driving face is briefly lost
   at::Tensor pinned_;        // page-locked host buffer for GPU -> host copies
   DrivingSample last_driving_;
 };

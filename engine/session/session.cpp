@@ -607,6 +607,7 @@ void Session::set_playing(bool playing) {
 }
 void Session::set_loop(bool loop) { impl_->capture->set_loop(loop); }
 void Session::seek(std::int64_t frame) { impl_->capture->seek(frame); }
+void Session::set_speed(double speed) { impl_->capture->set_speed(speed); }
 
 void Session::set_parameters(const Parameters& params) {
   auto snap = std::make_shared<const Parameters>(params);
@@ -640,6 +641,7 @@ DrivingStatus Session::driving_status() const {
     CaptureStatus c = impl_->capture->status();
     d.playing = c.state == CaptureState::Playing;
     d.loop = c.loop;
+    d.speed = c.speed;
     d.position = c.position;
     if (c.frame_count > 0) d.frame_count = c.frame_count;
     d.failed = c.state == CaptureState::Error || c.state == CaptureState::CameraLost;

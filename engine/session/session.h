@@ -49,6 +49,7 @@ struct DrivingStatus {
   std::int64_t position = 0;     // video: next frame index
   std::int64_t frame_count = 0;  // video
   double fps = 0;
+  double speed = 1.0;     // video playback speed
   bool failed = false;    // the input stopped with an error (e.g. camera unplugged)
 };
 
@@ -97,6 +98,7 @@ class Session {
   void set_playing(bool playing);
   void set_loop(bool loop);
   void seek(std::int64_t frame);
+  void set_speed(double speed);  // 1 = the video's own rate (CaptureThread::set_speed)
 
   // ---- Processing
   void set_parameters(const Parameters& params);  // publishes a snapshot

@@ -128,6 +128,60 @@ TEST_F(GlContext, MeshWarpMatchesCpuOracle) {
   }
 }
 
+// The pass redraws only the mask's region after the first frame: a second,
+// different mesh still matches the CPU oracle everywhere, and new pixels in
+// the same texture (a new portrait) show everywhere after invalidate().
+TEST_F(GlContext, PartialRedrawMatchesCpuOracle) {
+  LP_REQUIRE_SHARED("media/s42.jpg");
+  gl::MeshWarpPass pass;
+  ASSERT_TRUE(pass.init()) << pass.error();
+  const LoadedSource src = load_source("s42.jpg");
+  ASSERT_TRUE(src.prepared);
+  ClassicAnimator animator;
+  IdleMotionParams idle;
+  idle.enabled = false;
+  AnimationParams a;
+  a.lip_open_auto = false;
+  a.lip_open = 0.6f;
+  a.edit.head_roll = 8.f;
+  AnimationParams b;
+  b.eye_open_auto = false;
+  b.eye_open = 0.f;
+  b.edit.head_yaw = -10.f;
+  b.edit.smile = 1.f;
+  const WarpMesh mesh_a = animator.animate(*src.prepared, std::nullopt, a, 0.0, idle);
+  const WarpMesh mesh_b = animator.animate(*src.prepared, std::nullopt, b, 0.0, idle);
+  const GLuint tex = upload(src.bgr);
+  ASSERT_NE(pass.render(tex, mesh_a), 0u) << pass.error();
+  ASSERT_NE(pass.render(tex, mesh_b), 0u) << pass.error();
+  const auto compare = [&](const cv::Mat& image, const WarpMesh& mesh, const char* what) {
+    SCOPED_TRACE(what);
+    const cv::Mat gpu = read_back(pass.framebuffer(), image.size());
+    const cv::Mat cpu = render_cpu(image, mesh);
+    const cv::Mat mask = render_mask(mesh);
+    cv::Mat diff, diff1;
+    cv::absdiff(gpu, image, diff);
+    cv::cvtColor(diff, diff1, cv::COLOR_BGR2GRAY);
+    EXPECT_EQ(cv::countNonZero(diff1 & (mask <= 0.f)), 0) << "pixels outside the region differ from the source";
+    EXPECT_GT(masked_psnr(gpu, cpu, mask, 1e-6f), 40.0);
+    EXPECT_GT(cv::PSNR(gpu, cpu), 40.0);
+  };
+  compare(src.bgr, mesh_b, "second frame, partial redraw");
+
+  // New pixels in the same texture id: the mirrored portrait.
+  cv::Mat mirrored;
+  cv::flip(src.bgr, mirrored, 1);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, mirrored.cols, mirrored.rows, GL_BGR, GL_UNSIGNED_BYTE, mirrored.data);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  pass.invalidate();
+  ASSERT_NE(pass.render(tex, mesh_b), 0u) << pass.error();
+  compare(mirrored, mesh_b, "after invalidate()");
+  glDeleteTextures(1, &tex);
+  ASSERT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
+}
+
 // A broken shader is reported with its file name and line.
 TEST_F(GlContext, BrokenShaderReportsFileAndLine) {
   const auto dir = scratch_dir() / "shaders";

@@ -11,6 +11,7 @@
 #include "core/convex_hull.h"
 #include "core/expression_edit.h"
 #include "core/motion.h"
+#include "common/one_euro_filter.h"
 #include "core/one_euro.h"
 #include "fixture_util.h"
 
@@ -215,16 +216,24 @@ TEST(Motion, ExpressionFriendlyRescalingIsIdentityAtTheReference) {
   EXPECT_LT(max_abs_diff(lp::apply_driving_multiplier(x_d, x_s, 2.0), x_s + 2.0 * (x_d - x_s)), 1e-6);
 }
 
+// Filters one sample (channels x) at time t through the tensor filter.
+std::vector<float> filter_once(lp::OneEuroTensorFilter& f, const std::vector<float>& x, double t) {
+  const auto dt = torch::tensor({static_cast<float>(f.step(t))});
+  const auto in = torch::tensor(x).reshape({1, static_cast<int64_t>(x.size())});
+  const auto y = f.filter(in, dt).contiguous();
+  return std::vector<float>(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
+}
+
 TEST(OneEuro, ConstantSignalPassesAndNoiseIsReduced) {
-  lp::OneEuroVectorFilter f(lp::OneEuroParams{1.0f, 0.0f, 1.0f});
-  for (int i = 0; i < 10; ++i) EXPECT_FLOAT_EQ(f.filter({3.f, -1.f}, i / 30.0)[0], 3.f);
-  lp::OneEuroVectorFilter g(lp::OneEuroParams{1.0f, 0.0f, 1.0f});
+  lp::OneEuroTensorFilter f(lp::OneEuroParams{1.0f, 0.0f, 1.0f});
+  for (int i = 0; i < 10; ++i) EXPECT_FLOAT_EQ(filter_once(f, {3.f, -1.f}, i / 30.0)[0], 3.f);
+  lp::OneEuroTensorFilter g(lp::OneEuroParams{1.0f, 0.0f, 1.0f});
   std::mt19937 rng(1);
   std::normal_distribution<float> noise(0.f, 1.f);
   double in_var = 0, out_var = 0;
   for (int i = 0; i < 300; ++i) {
     const float x = noise(rng);
-    const float y = g.filter({x}, i / 30.0)[0];
+    const float y = filter_once(g, {x}, i / 30.0)[0];
     if (i > 30) {
       in_var += x * x;
       out_var += y * y;
@@ -234,16 +243,62 @@ TEST(OneEuro, ConstantSignalPassesAndNoiseIsReduced) {
 }
 
 TEST(OneEuro, HigherBetaFollowsMotionFaster) {
-  lp::OneEuroVectorFilter slow(lp::OneEuroParams{1.0f, 0.0f, 1.0f}), fast(lp::OneEuroParams{1.0f, 5.0f, 1.0f});
+  lp::OneEuroTensorFilter slow(lp::OneEuroParams{1.0f, 0.0f, 1.0f}), fast(lp::OneEuroParams{1.0f, 5.0f, 1.0f});
   float ys = 0, yf = 0;
   for (int i = 0; i < 15; ++i) {
     const float x = i == 0 ? 0.f : 10.f;  // a step
-    ys = slow.filter({x}, i / 30.0)[0];
-    yf = fast.filter({x}, i / 30.0)[0];
+    ys = filter_once(slow, {x}, i / 30.0)[0];
+    yf = filter_once(fast, {x}, i / 30.0)[0];
   }
   EXPECT_GT(yf, ys);
   EXPECT_LT(ys, 10.f);
   EXPECT_GT(ys, 0.f);
+}
+
+// The tensor filter (state on the device, batches in order) computes what the
+// scalar filter of common/one_euro_filter.h computes channel by channel, also
+// across batches, repeated timestamps, a save/restore and a reset.
+TEST(OneEuro, TensorFilterMatchesTheScalarFilter) {
+  const lp::OneEuroParams p{0.7f, 0.3f, 1.5f};
+  constexpr int kChannels = 5;
+  lp::OneEuroTensorFilter tf(p);
+  std::vector<lp::OneEuroFilter> ref(kChannels, lp::OneEuroFilter(p));
+  std::mt19937 rng(7);
+  std::normal_distribution<float> n(0.f, 1.f);
+  double t = 0, t_ref = 0;
+  float drift = 0.f;
+  for (int call = 0; call < 40; ++call) {
+    if (call == 25) {  // a new driving input
+      tf.reset();
+      for (auto& r : ref) r.reset();
+    }
+    const int64_t bs = call % 3 + 1;  // batches of 1, 2, 3 frames
+    auto x = torch::empty({bs, kChannels});
+    std::vector<float> dts;
+    for (int64_t b = 0; b < bs; ++b) {
+      drift += 0.1f;
+      for (int c = 0; c < kChannels; ++c) x[b][c] = std::sin(drift + c) + 0.2f * n(rng);
+      // Every 7th frame repeats its timestamp: counts as 1/30 s later.
+      if ((call * 3 + b) % 7 != 0) t += 0.02 + 0.03 * std::abs(n(rng));
+      dts.push_back(static_cast<float>(tf.step(t)));
+    }
+    lp::OneEuroTensorFilter::State before;
+    if (call == 10) {  // a CUDA-graph warm-up runs the filter for real, then restores it
+      before = tf.save();
+      tf.filter(x * 3.0, torch::tensor(dts));
+      tf.restore(before);
+    }
+    const auto y = tf.filter(x, torch::tensor(dts));
+    for (int64_t b = 0; b < bs; ++b) {
+      const bool first = !ref[0].initialised();
+      t_ref = first ? t_ref : t_ref + dts[static_cast<size_t>(b)];
+      if (first) t_ref = 1000.0 * call;  // any start time: only the steps matter
+      for (int c = 0; c < kChannels; ++c) {
+        const double expect = ref[static_cast<size_t>(c)].filter(x[b][c].item<float>(), t_ref);
+        ASSERT_NEAR(y[b][c].item<float>(), expect, 1e-4) << "call " << call << " frame " << b << " channel " << c;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -3,9 +3,16 @@
 // is real): selection, fallback with a reason, motion templates.
 #include "ffprobe_probe.h"
 #include "media/video_source.h"
+#include "core/model_set.h"
+#include "session/neural_engine.h"
 #include "session/session.h"
 #include "test_support.h"
+#include "vision/face_detector.h"
+#include "vision/openness.h"
 
+#include <opencv2/imgcodecs.hpp>
+
+#include <cstdio>
 #include <fstream>
 
 using namespace lp;
@@ -118,4 +125,57 @@ TEST(NeuralSession, MotionTemplateReplaysTheSameFrames) {
     ++n;
   }
   EXPECT_EQ(n, 2);
+}
+
+// The driving crop on the models' device (what the app does on CUDA: the frame
+// goes up whole, the crop runs there) gives the same animation as OpenCV's
+// crop on the CPU. Run here on the CPU device, the same code path.
+TEST(NeuralSession, DeviceCropMatchesOpenCvCrop) {
+  LP_REQUIRE_SHARED("media/d10.mp4");
+  LP_REQUIRE_MODELS();
+  FaceDetector detector;
+  ASSERT_TRUE(detector.ready()) << detector.load_error();
+  ModelSetOptions mo;
+  mo.device = "cpu";
+  auto source = std::make_shared<SourceImage>();
+  source->path = lp::test::media("s42.jpg").string();
+  source->bgr = cv::imread(source->path);
+  const DetectionResult sd = detector.detect(source->bgr);
+  ASSERT_TRUE(sd.ok()) << sd.message;
+  source->faces = sd.faces;
+  std::string e;
+  auto video = VideoSource::open(lp::test::media("d10.mp4").string(), &e);
+  ASSERT_TRUE(video) << e;
+  std::vector<DrivingSample> samples;
+  VideoFrame vf;
+  for (int i = 0; i < 2 && video->read(vf) == ReadStatus::Frame; ++i) {
+    const DetectionResult r = detector.detect(vf.image);
+    ASSERT_TRUE(r.ok()) << "frame " << i << ": " << r.message;
+    DrivingSample d;
+    d.bgr = vf.image.clone();
+    d.face = r.largest();
+    d.openness = compute_openness(r.largest().landmarks);
+    d.time_s = vf.time_s;
+    d.new_stream = i == 0;
+    samples.push_back(d);
+  }
+  ASSERT_EQ(samples.size(), 2u);
+  Parameters p;
+  std::vector<cv::Mat> frames[2];
+  for (int device_crop = 0; device_crop < 2; ++device_crop) {
+    NeuralEngine engine(ModelSet::load(models_dir(), mo));
+    EXPECT_FALSE(engine.device_crop()) << "the CPU device should default to OpenCV's crop";
+    engine.set_device_crop(device_crop == 1);
+    EXPECT_EQ(engine.device_crop(), device_crop == 1);
+    auto prepared = engine.prepare(source, 0, p);
+    for (const DrivingSample& d : samples) frames[device_crop].push_back(engine.animate(*prepared, d, p).crop_rgb);
+  }
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ASSERT_EQ(frames[1][i].size(), cv::Size(512, 512));
+    const double psnr = cv::PSNR(frames[0][i], frames[1][i]);
+    std::printf("frame %zu: device crop vs OpenCV crop PSNR %.1f dB\n", i, psnr);
+    EXPECT_GT(psnr, 35.0) << "frame " << i;
+  }
+  // And the second frame is not the first again (the crop followed the face).
+  EXPECT_LT(cv::PSNR(frames[1][0], frames[1][1]), 60.0);
 }
