@@ -149,7 +149,10 @@ int main(int argc, char** argv) {
     ui.camera_names.push_back(c.name + " (" + c.path + ")");
     ui.camera_indices.push_back(c.index);
   }
-  if (headless || bench) session.wait_source_idle(60.0);
+  if (headless || bench) {
+    session.wait_source_idle(60.0);
+    session.wait_driving_idle(30.0);
+  }
   LiveLoopBench live_bench(opt.bench_seconds);
 
   // ---- 4. Main loop ---------------------------------------------------------------

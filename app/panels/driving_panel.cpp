@@ -37,6 +37,7 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SameLine();
   if ((ImGui::Button("Play##open") || enter) && ui.driving_path[0]) ui.session->open_driving_video(ui.driving_path);
 
+  if (ui.session->driving_opening()) ImGui::TextColored({1, 0.8f, 0.3f, 1}, "Opening driving input...");
   if (d.kind == DrivingStatus::Kind::Video) {
     if (ImGui::Button(d.playing ? "Pause" : "Play")) ui.session->set_playing(!d.playing);
     ImGui::SameLine();

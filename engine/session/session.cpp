@@ -137,6 +137,13 @@ struct Session::Impl {
   std::atomic<bool> driving_active{false};
   std::atomic<bool> driving_is_camera{false};  // mirror only webcams (read per frame)
   std::atomic<int> camera_index{-1};
+  // Opening a driving input (probing a file, opening a V4L2 device) happens
+  // on a worker so the UI never waits on it; the newest request wins
+  // (driving_gen), and the switch itself runs under driving_switch_mu, which
+  // the destructor also takes before it removes the capture thread.
+  std::mutex driving_switch_mu;
+  std::atomic<std::uint64_t> driving_gen{0};
+  std::atomic<int> driving_opening{0};
   bool input_failure_reported = false;  // engine thread only
 
   // ---- Output
@@ -244,7 +251,12 @@ struct Session::Impl {
     return true;
   }
 
-  void spawn_worker(std::function<void()> job) {
+  // Runs `job` on a worker thread; `busy` counts the jobs of its kind still
+  // running (the UI's "loading" indicators). An exception becomes an error
+  // message starting with `what`.
+  void spawn_worker(std::function<void()> job, std::atomic<int>* busy = nullptr,
+                    const char* what = "Source preparation failed") {
+    if (!busy) busy = &self->loading_;
     std::lock_guard<std::mutex> l(workers_mu);
     // Join finished workers first so the list stays short in a long session.
     for (auto it = workers.begin(); it != workers.end();) {
@@ -255,15 +267,15 @@ struct Session::Impl {
         ++it;
       }
     }
-    self->loading_.fetch_add(1);
+    busy->fetch_add(1);
     auto done = std::make_shared<std::atomic<bool>>(false);
-    workers.push_back({std::thread([this, done, job = std::move(job)] {
+    workers.push_back({std::thread([this, done, busy, what, job = std::move(job)] {
                          try {
                            job();
                          } catch (const std::exception& e) {
-                           post(MessageLevel::Error, std::string("Source preparation failed: ") + e.what());
+                           post(MessageLevel::Error, std::string(what) + ": " + e.what());
                          }
-                         self->loading_.fetch_sub(1);
+                         busy->fetch_sub(1);
                          done->store(true);
                        }),
                        done});
@@ -488,7 +500,12 @@ Session::~Session() {
   impl_->stop.store(true);
   impl_->driving_mb->close();  // wakes the engine thread if it waits for a frame
   if (impl_->engine_thread.joinable()) impl_->engine_thread.join();
-  impl_->capture.reset();      // then stop and join the capture thread it reads
+  {
+    // Then stop and join the capture thread it reads; a driving input that is
+    // still opening sees `stop` under this lock and never touches it.
+    std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
+    impl_->capture.reset();
+  }
   std::vector<Impl::Worker> workers;
   {
     std::lock_guard<std::mutex> l(impl_->workers_mu);
@@ -518,54 +535,71 @@ void Session::open_source_image(const std::string& name, const cv::Mat& bgr) {
 }
 
 void Session::open_driving_video(const std::string& path) {
-  std::string error;
-  auto video = VideoSource::open(path, &error);
-  if (!video) {
-    impl_->post(MessageLevel::Error, error);
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> l(impl_->driving_mu);
-    impl_->driving = DrivingStatus{};
-    impl_->driving.kind = DrivingStatus::Kind::Video;
-    impl_->driving.name = path;
-    impl_->driving.fps = video->info().fps;
-    impl_->driving.frame_count = video->info().frame_count;
-  }
-  impl_->driving_mb->reopen();
-  impl_->capture->stop();  // the old input publishes nothing more...
-  impl_->stream_start_seq.store(impl_->capture->last_sequence());  // ...and what it did is stale
-  impl_->driving_is_camera.store(false);
-  impl_->capture->start_video(std::move(video), true, true);
-  impl_->driving_active.store(true);
-  impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
+  const std::uint64_t gen = ++impl_->driving_gen;
+  impl_->spawn_worker(
+      [this, gen, path] {
+        std::string error;
+        auto video = VideoSource::open(path, &error);  // probes the file: off the UI thread
+        if (!video) {
+          impl_->post(MessageLevel::Error, error);  // the current input keeps running
+          return;
+        }
+        std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
+        if (impl_->stop.load() || gen != impl_->driving_gen.load()) return;  // closing, or a newer choice won
+        {
+          std::lock_guard<std::mutex> l(impl_->driving_mu);
+          impl_->driving = DrivingStatus{};
+          impl_->driving.kind = DrivingStatus::Kind::Video;
+          impl_->driving.name = path;
+          impl_->driving.fps = video->info().fps;
+          impl_->driving.frame_count = video->info().frame_count;
+        }
+        impl_->driving_mb->reopen();
+        impl_->capture->stop();  // the old input publishes nothing more...
+        impl_->stream_start_seq.store(impl_->capture->last_sequence());  // ...and what it did is stale
+        impl_->driving_is_camera.store(false);
+        impl_->capture->start_video(std::move(video), true, true);
+        impl_->driving_active.store(true);
+        impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
+      },
+      &impl_->driving_opening, "Opening the driving video failed");
 }
 
 void Session::open_driving_camera(int index) {
-  auto cam = std::make_unique<CameraSource>();
-  if (!cam->open(index)) {
-    // The current input (if any) keeps running.
-    impl_->post(MessageLevel::Error, cam->error().empty() ? "Camera " + std::to_string(index) + " cannot be opened"
-                                                          : cam->error());
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> l(impl_->driving_mu);
-    impl_->driving = DrivingStatus{};
-    impl_->driving.kind = DrivingStatus::Kind::Camera;
-    impl_->driving.name = "Camera " + std::to_string(index);
-    impl_->driving.fps = cam->fps();
-  }
-  impl_->driving_mb->reopen();
-  impl_->capture->stop();
-  impl_->stream_start_seq.store(impl_->capture->last_sequence());
-  impl_->driving_is_camera.store(true);
-  impl_->camera_index.store(index);
-  impl_->capture->start_camera(std::move(cam));
-  impl_->driving_active.store(true);
+  const std::uint64_t gen = ++impl_->driving_gen;
+  impl_->spawn_worker(
+      [this, gen, index] {
+        auto cam = std::make_unique<CameraSource>();
+        if (!cam->open(index)) {  // a stalled device blocks this worker, not the UI
+          // The current input (if any) keeps running.
+          impl_->post(MessageLevel::Error, cam->error().empty()
+                                               ? "Camera " + std::to_string(index) + " cannot be opened"
+                                               : cam->error());
+          return;
+        }
+        std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
+        if (impl_->stop.load() || gen != impl_->driving_gen.load()) return;
+        {
+          std::lock_guard<std::mutex> l(impl_->driving_mu);
+          impl_->driving = DrivingStatus{};
+          impl_->driving.kind = DrivingStatus::Kind::Camera;
+          impl_->driving.name = "Camera " + std::to_string(index);
+          impl_->driving.fps = cam->fps();
+        }
+        impl_->driving_mb->reopen();
+        impl_->capture->stop();
+        impl_->stream_start_seq.store(impl_->capture->last_sequence());
+        impl_->driving_is_camera.store(true);
+        impl_->camera_index.store(index);
+        impl_->capture->start_camera(std::move(cam));
+        impl_->driving_active.store(true);
+      },
+      &impl_->driving_opening, "Opening the camera failed");
 }
 
 void Session::close_driving() {
+  ++impl_->driving_gen;  // an input still opening does not take over afterwards
+  std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
   impl_->driving_active.store(false);
   impl_->capture->stop();
   impl_->stream_start_seq.store(impl_->capture->last_sequence());
@@ -696,6 +730,17 @@ std::shared_ptr<const AnimatedFrame> Session::wait_for_output(std::uint64_t afte
                          [&] { return impl_->output && impl_->output->seq > after_seq; });
   if (impl_->output && impl_->output->seq > after_seq) return impl_->output;
   return nullptr;
+}
+
+bool Session::driving_opening() const { return impl_->driving_opening.load() > 0; }
+
+bool Session::wait_driving_idle(double timeout_s) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  while (impl_->driving_opening.load() > 0) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 bool Session::wait_source_idle(double timeout_s) {

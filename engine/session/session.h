@@ -86,6 +86,9 @@ class Session {
   void open_source(const std::string& path);
   // Uses an already decoded image (tests, the CLI) as the source.
   void open_source_image(const std::string& name, const cv::Mat& bgr);
+  // Driving inputs open on a worker (probing a file or opening a webcam can
+  // take a while); the current input runs until the new one is open, an
+  // error leaves it running with a message, and the newest request wins.
   void open_driving_video(const std::string& path);
   void open_driving_camera(int index);
   void close_driving();  // no driving input: the classic engine idles
@@ -111,6 +114,7 @@ class Session {
   std::shared_ptr<const AnimatedFrame> latest_output() const;  // null until the first frame
   std::shared_ptr<const SourceImage> current_source() const;
   bool source_loading() const { return loading_.load() > 0; }
+  bool driving_opening() const;  // a driving input is being opened
   DrivingStatus driving_status() const;
   int driving_camera_index() const;  // the webcam in use (-1: none)
   SessionStats stats() const;
@@ -123,6 +127,8 @@ class Session {
   std::shared_ptr<const AnimatedFrame> wait_for_output(std::uint64_t after_seq, double timeout_s);
   // Waits until no source is loading (tests, headless runs).
   bool wait_source_idle(double timeout_s);
+  // Waits until no driving input is being opened (tests, headless runs).
+  bool wait_driving_idle(double timeout_s);
 
   struct Impl;
 

@@ -94,6 +94,7 @@ TEST(Session, DrivingVideoIsTrackedAndPlays) {
   Session s;
   load_s1(s);
   s.open_driving_video(lp::test::media("d0.mp4").string());
+  ASSERT_TRUE(s.wait_driving_idle(10));
   int with_face = 0;
   std::uint64_t seq = 0;
   std::int64_t first_pos = -1, last_pos = -1;
@@ -118,13 +119,34 @@ TEST(Session, BadDrivingFileGivesMessageAndKeepsRunning) {
   const auto bad = lp::test::scratch_dir() / "broken.mp4";
   std::ofstream(bad, std::ios::binary) << "not really a video";
   s.open_driving_video(bad.string());
+  ASSERT_TRUE(s.wait_driving_idle(10));  // opened off the calling thread
   auto msgs = s.take_messages();
   EXPECT_TRUE(has_message(msgs, MessageLevel::Error, "broken.mp4")) << join(msgs);
   s.open_driving_camera(97);  // no such webcam
+  ASSERT_TRUE(s.wait_driving_idle(10));
   msgs = s.take_messages();
   EXPECT_FALSE(msgs.empty());
   EXPECT_EQ(s.driving_status().kind, DrivingStatus::Kind::None);
   auto f = s.wait_for_output(0, 10);  // still animating (idle)
+  EXPECT_NE(f, nullptr);
+}
+
+// Driving inputs open on a worker: the newest request wins, and closing the
+// input cancels one that is still opening.
+TEST(Session, NewestDrivingRequestWins) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  Session s;
+  load_s1(s);
+  s.open_driving_video(lp::test::media("d0.mp4").string());
+  s.open_driving_video(lp::test::media("d3.mp4").string());
+  ASSERT_TRUE(s.wait_driving_idle(10));
+  EXPECT_EQ(s.driving_status().kind, DrivingStatus::Kind::Video);
+  EXPECT_NE(s.driving_status().name.find("d3.mp4"), std::string::npos) << s.driving_status().name;
+  s.open_driving_video(lp::test::media("d0.mp4").string());
+  s.close_driving();
+  ASSERT_TRUE(s.wait_driving_idle(10));
+  EXPECT_EQ(s.driving_status().kind, DrivingStatus::Kind::None);
+  auto f = s.wait_for_output(0, 10);  // idle motion
   EXPECT_NE(f, nullptr);
 }
 
@@ -135,6 +157,7 @@ TEST(Session, PausedVideoStillShowsControlChanges) {
   Session s;
   load_s1(s);
   s.open_driving_video(lp::test::media("d0.mp4").string());
+  ASSERT_TRUE(s.wait_driving_idle(10));
   auto f = s.wait_for_output(0, 10);
   ASSERT_NE(f, nullptr);
   for (int i = 0; i < 5; ++i) f = s.wait_for_output(f->seq, 5);
