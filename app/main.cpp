@@ -15,6 +15,7 @@
 #include "screenshot.h"
 #include "ui_state.h"
 
+#include "core/cuda_memory.h"
 #include "media/camera_source.h"
 #include "session/controls.h"
 #include "session/session.h"
@@ -46,6 +47,7 @@ void on_glfw_error(int code, const char* text) { std::fprintf(stderr, "GLFW erro
 
 int main(int argc, char** argv) {
   using namespace lp;
+  prefer_expandable_cuda_segments();  // before any thread or CUDA tensor (core/cuda_memory.h)
 
   // ---- 1. Options and settings -------------------------------------------------
   AppOptions opt;

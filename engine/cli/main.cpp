@@ -1,6 +1,8 @@
 // livepuppet-cli: the engine's tools on the command line. Each subcommand lives
 // in its own cmd_*.cpp; this file only dispatches. In LIVEPUPPET_ENGINE_ONLY
 // builds (a GPU box with nothing but LibTorch) only `parity` and `bench` exist.
+#include "core/cuda_memory.h"
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -39,6 +41,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  lp::prefer_expandable_cuda_segments();  // before any thread or CUDA tensor
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage();
     return argc < 2 ? 2 : 0;

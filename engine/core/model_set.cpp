@@ -1,7 +1,5 @@
 #include "core/model_set.h"
 
-#include <cstdlib>
-
 #include <torch/cuda.h>
 
 #include <system_error>
@@ -128,23 +126,7 @@ torch::Device resolve_device(const std::string& spec) {
   throw std::invalid_argument("unknown device \"" + spec + "\" (use auto, cpu, cuda or cuda:N)");
 }
 
-namespace {
-
-// PyTorch's CUDA caching allocator with expandable segments: a CUDA graph's
-// private pool then grows one mapping instead of keeping a segment per size
-// it met during capture (cuDNN workspaces, activations). Measured on an H200,
-// batch 1 fp16 with graphs: 1478 MB reserved before, 1082 MB after, same speed
-// (docs/PERFORMANCE.md). The allocator reads the variable when it first
-// allocates, so this must run before any CUDA tensor exists; a value the user
-// set is kept.
-void prefer_expandable_cuda_segments() {
-  setenv("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True", /*overwrite=*/0);
-}
-
-}  // namespace
-
 std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOptions& options) {
-  prefer_expandable_cuda_segments();
   std::shared_ptr<ModelSet> set(new ModelSet());
   set->dir_ = dir;
   set->options_ = options;

@@ -238,10 +238,10 @@ bool NeuralAnimator::try_prepare_graphed(const torch::Tensor& x, float lip, Sour
     // are larger than everything the preparation needs: so not before a frame
     // graph exists (the first portrait is prepared eagerly anyway, before any
     // driving frame), which keeps the preparation graph from adding VRAM.
+    prepare_graph_.reset();  // one for other models (fp16 -> fp32) is of no use now
     if (!graph_ || graph_->models != models_) return false;
     // No graph yet for these models: this call runs eagerly, then the graph
     // is captured for the next portrait (the warm-up has run by then).
-    prepare_graph_.reset();
     prepare_device(x, lip, s);
     auto g = std::make_shared<PrepareGraph>();
     g->models = models_;
@@ -577,15 +577,16 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
       auto image = render(source, x_d, nullptr);
       return std::make_pair(image, x_d);
     };
+    // The warm-up really runs the One-Euro filter: its state is put back after
+    // (and when the capture fails). Saved before the side stream starts.
+    const OneEuroTensorFilter::State smoothing_state = smoother_.save();
     try {
       // Warm-up on a side stream (cuDNN autotuning, TorchScript profiling runs,
       // the expression-friendly multiplier) so that the capture sees steady state.
       auto side = c10::cuda::getStreamFromPool(false, dev.index());
       at::cuda::CUDAEvent ready;
-      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
+      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));  // after the save's copies
       ready.block(side);
-      // The warm-up really runs the One-Euro filter: put its state back after.
-      const OneEuroTensorFilter::State smoothing_state = smoother_.save();
       {
         c10::cuda::CUDAStreamGuard sg(side);
         for (int i = 0; i < 3; ++i) run();
@@ -618,6 +619,12 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
     } catch (const std::exception& e) {
       capturing_ = false;
       (void)cudaGetLastError();  // clear a capture error so later eager calls are unaffected
+      try {
+        torch::cuda::synchronize(dev.index());
+        smoother_.restore(smoothing_state);
+      } catch (const std::exception&) {
+        smoother_.reset();  // the device is unwell: at least no half-advanced state
+      }
       failed_graph_key_ = key;
       graph_status_ = "eager: CUDA graph capture failed (" + first_line(e.what()) + ")";
       return false;
@@ -666,6 +673,11 @@ void NeuralAnimator::guard_precision(const SourceState& source, const torch::Ten
   auto fp16 = models_;
   models_ = fp32;
   graph_.reset();
+  prepare_graph_.reset();  // holds the fp16 set and its pool
+  prepare_graph_failed_ = false;
+  // A non-finite frame may have put NaN into the One-Euro state, and the redo
+  // below smooths this frame again: start the smoothing afresh.
+  if (non_finite) smoother_.reset();
   if (out->captured_reference) rezero_pending_ = true;  // the reference came from the broken frame
   AnimatedCrop redo = animate_eager(source, driving256, ratios, params, {});
   if (!non_finite && frame_is_broken(redo.image)) {

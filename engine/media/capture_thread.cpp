@@ -243,7 +243,8 @@ void CaptureThread::run_video() {
     const auto due = due_of(frame.time_s);
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_until(lock, due, [&] { return stop_ || seek_to_ >= 0; });
+      // A speed change publishes this frame now; the next one is timed at the new speed.
+      wake_.wait_until(lock, due, [&] { return stop_ || seek_to_ >= 0 || speed_changed_; });
       if (stop_) return;
       if (seek_to_ >= 0) continue;  // the frame is stale now
     }
