@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace lp::test {
 namespace {
@@ -23,13 +24,21 @@ namespace {
 class GlContext : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!glfwInit()) GTEST_SKIP() << "no display for GLFW (run under xvfb-run -a)";
+    // A freshly started Xvfb can refuse the first connection: retry briefly
+    // before calling the display missing (a skip here would hide the test).
+    bool ok = false;
+    for (int attempt = 0; attempt < 20 && !(ok = glfwInit()); ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!ok) GTEST_SKIP() << "no display for GLFW (run under xvfb-run -a)";
     glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-    window_ = glfwCreateWindow(64, 64, "classic-gl-test", nullptr, nullptr);
+    for (int attempt = 0; attempt < 5 && !window_; ++attempt) {
+      window_ = glfwCreateWindow(64, 64, "classic-gl-test", nullptr, nullptr);
+      if (!window_) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
     if (!window_) {
       glfwTerminate();
       GTEST_SKIP() << "cannot create a GL 3.3 core context";
