@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
       const auto t_gl = std::chrono::steady_clock::now();
       renderer.render(*out);
       live_bench.on_engine_frame(*out, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_gl).count(),
-                                 session.stats().frames_dropped);
+                                 live_bench.active() ? session.stats().frames_dropped : 0);
       new_capture_ns = out->capture_ns;
       shown_seq = out->seq;
       ++engine_frames;

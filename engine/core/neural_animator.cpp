@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 
 #include "core/motion.h"
@@ -180,18 +181,18 @@ SourceState NeuralAnimator::prepare_source(const torch::Tensor& rgb, float eye_l
   s.eye_ratio_right = eye_r;
   s.lip_ratio = lip;
   s.used_cuda_graph = try_prepare_graphed(x, lip, s);
-  if (!s.used_cuda_graph) prepare_device(x, lip, s);
+  if (!s.used_cuda_graph)
+    prepare_device(x, lip >= kLipNormalizeThreshold ? lip_condition(lip, 0.f, models_->device()) : torch::Tensor(), s);
   if (models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
   s.prepare_ms = ms_since(t0);
   return s;
 }
 
-void NeuralAnimator::prepare_device(const torch::Tensor& x, float lip, SourceState& s) {
+void NeuralAnimator::prepare_device(const torch::Tensor& x, const torch::Tensor& lip_cond, SourceState& s) {
   s.feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {x})[0];
   s.motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {x})));
   s.x_s = transform_keypoints(s.motion);
-  if (lip >= kLipNormalizeThreshold)
-    s.lip_normalize_delta = lip_delta(s.x_s, lip_condition(lip, 0.f, models_->device()));
+  if (lip_cond.defined()) s.lip_normalize_delta = lip_delta(s.x_s, lip_cond);
 }
 
 // The captured preparation: static input image and lip condition, static
@@ -204,11 +205,49 @@ struct NeuralAnimator::PrepareGraph {
 #endif
   std::shared_ptr<ModelSet> models;
   torch::Tensor in, lip_cond;
-  torch::Tensor feature_3d, x_s, lip_delta;
-  MotionInfo motion;
+  SourceState out;  // its device tensors are the static outputs
 };
 
 #ifdef LIVEPUPPET_HAVE_CUDA
+namespace {
+
+// Warm-up and capture, shared by the frame and the preparation graph: `run`
+// goes `warmups` times on a side stream (cuDNN autotuning, TorchScript
+// profiling runs) so that the capture sees steady state, then `between` runs
+// (device synchronised), then one more `run` is captured into `graph` in
+// memory pool `pool`. Thread-local capture mode: another thread's CUDA calls
+// (e.g. prepare_source of the next portrait) do not invalidate it. Throws what
+// the warm-up or the capture throws; `capturing` is true during the capture only.
+void warm_up_and_capture(at::cuda::CUDAGraph& graph, std::pair<unsigned long long, unsigned long long> pool,
+                         torch::Device dev, int warmups, bool& capturing, const std::function<void()>& run,
+                         const std::function<void()>& between) {
+  auto side = c10::cuda::getStreamFromPool(false, dev.index());
+  at::cuda::CUDAEvent ready;
+  ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
+  ready.block(side);
+  c10::cuda::CUDAStreamGuard sg(side);
+  for (int i = 0; i < warmups; ++i) run();
+  torch::cuda::synchronize(dev.index());
+  if (between) between();
+  capturing = true;
+  graph.capture_begin(pool, cudaStreamCaptureModeThreadLocal);
+  try {
+    run();
+  } catch (...) {
+    capturing = false;
+    try {
+      graph.capture_end();
+    } catch (...) {
+    }
+    throw;
+  }
+  graph.capture_end();
+  capturing = false;
+  torch::cuda::synchronize(dev.index());
+}
+
+}  // namespace
+
 // The frame graph and the preparation graph capture into one memory pool, so
 // the second capture reuses the first one's intermediate buffers instead of
 // holding its own (keeps batch 1 under 1.5 GB). Safe because the two never
@@ -240,64 +279,32 @@ bool NeuralAnimator::try_prepare_graphed(const torch::Tensor& x, float lip, Sour
     // driving frame), which keeps the preparation graph from adding VRAM.
     prepare_graph_.reset();  // one for other models (fp16 -> fp32) is of no use now
     if (!graph_ || graph_->models != models_) return false;
-    // No graph yet for these models: this call runs eagerly, then the graph
-    // is captured for the next portrait (the warm-up has run by then).
-    prepare_device(x, lip, s);
+    // No graph yet for these models: capture one (its warm-up runs are the
+    // eager work), then this call replays it like every later one.
     auto g = std::make_shared<PrepareGraph>();
     g->models = models_;
     g->in = x.clone();
     g->lip_cond = lip_condition(lip_c, 0.f, dev);
-    auto run = [&]() {
-      g->feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {g->in})[0];
-      g->motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {g->in})));
-      g->x_s = transform_keypoints(g->motion);
-      g->lip_delta = lip_delta(g->x_s, g->lip_cond);
-    };
     try {
-      auto side = c10::cuda::getStreamFromPool(false, dev.index());
-      at::cuda::CUDAEvent ready;
-      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));
-      ready.block(side);
-      {
-        c10::cuda::CUDAStreamGuard sg(side);
-        for (int i = 0; i < 2; ++i) run();
-      }
-      torch::cuda::synchronize(dev.index());
-      capturing_ = true;
-      {
-        c10::cuda::CUDAStreamGuard sg(side);
-        g->graph.capture_begin(shared_graph_pool(), cudaStreamCaptureModeThreadLocal);
-        try {
-          run();
-        } catch (...) {
-          try {
-            g->graph.capture_end();
-          } catch (...) {
-          }
-          throw;
-        }
-        g->graph.capture_end();
-      }
-      capturing_ = false;
-      torch::cuda::synchronize(dev.index());
+      warm_up_and_capture(g->graph, shared_graph_pool(), dev, 2, capturing_,
+                          [&] { prepare_device(g->in, g->lip_cond, g->out); }, nullptr);
       prepare_graph_ = g;
       c10::cuda::CUDACachingAllocator::emptyCache();
     } catch (const std::exception& e) {
-      capturing_ = false;
       (void)cudaGetLastError();
       prepare_graph_failed_ = true;  // eager from now on (the frame graph's status is separate)
       status_ = "source preparation runs eagerly: CUDA graph capture failed (" + first_line(e.what()) + ")";
+      return false;
     }
-    return false;  // this call's results came from the eager run
   }
   PrepareGraph& g = *prepare_graph_;
   g.in.copy_(x);
   g.lip_cond.copy_(lip_condition(lip_c, 0.f, torch::kCPU));
   g.graph.replay();
-  s.feature_3d = g.feature_3d.clone();
-  s.motion = g.motion.clone();
-  s.x_s = g.x_s.clone();
-  if (lip >= kLipNormalizeThreshold) s.lip_normalize_delta = g.lip_delta.clone();
+  s.feature_3d = g.out.feature_3d.clone();
+  s.motion = g.out.motion.clone();
+  s.x_s = g.out.x_s.clone();
+  if (lip >= kLipNormalizeThreshold) s.lip_normalize_delta = g.out.lip_normalize_delta.clone();
   return true;
 #endif
 }
@@ -570,54 +577,22 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
     if (plan.use_eye) g->eye_cond = plan.eye_cond.to(dev);
     if (plan.use_lip) g->lip_cond = plan.lip_cond.to(dev);
     if (params.smoothing) g->dt = torch::full({x.size(0)}, 1.0 / 30.0, torch::dtype(torch::kFloat).device(dev));
-    auto run = [&]() {
+    auto run = [&] {
       MotionInfo d = extract_motion(g->in);
       if (params.smoothing) d = smooth(d, params, g->dt);
-      auto x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
-      auto image = render(source, x_d, nullptr);
-      return std::make_pair(image, x_d);
+      g->x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
+      g->image = render(source, g->x_d, nullptr);
     };
     // The warm-up really runs the One-Euro filter: its state is put back after
     // (and when the capture fails). Saved before the side stream starts.
     const OneEuroTensorFilter::State smoothing_state = smoother_.save();
     try {
-      // Warm-up on a side stream (cuDNN autotuning, TorchScript profiling runs,
-      // the expression-friendly multiplier) so that the capture sees steady state.
-      auto side = c10::cuda::getStreamFromPool(false, dev.index());
-      at::cuda::CUDAEvent ready;
-      ready.record(c10::cuda::getCurrentCUDAStream(dev.index()));  // after the save's copies
-      ready.block(side);
-      {
-        c10::cuda::CUDAStreamGuard sg(side);
-        for (int i = 0; i < 3; ++i) run();
-      }
-      torch::cuda::synchronize(dev.index());
-      smoother_.restore(smoothing_state);
-      if (params.expression_friendly && params.relative_motion) g->x_d0 = multiplier_cache_.x_d0;
-      capturing_ = true;
-      {
-        c10::cuda::CUDAStreamGuard sg(side);
-        // Thread-local mode: another thread's CUDA calls (e.g. prepare_source of
-        // the next portrait) do not invalidate this capture. One memory pool
-        // for this and the preparation graph (see shared_graph_pool()).
-        g->graph.capture_begin(shared_graph_pool(), cudaStreamCaptureModeThreadLocal);
-        try {
-          auto r = run();
-          g->image = r.first;
-          g->x_d = r.second;
-        } catch (...) {
-          try {
-            g->graph.capture_end();
-          } catch (...) {
-          }
-          throw;
-        }
-        g->graph.capture_end();
-      }
-      capturing_ = false;
-      torch::cuda::synchronize(dev.index());
+      // The warm-up also fills the expression-friendly multiplier cache.
+      warm_up_and_capture(g->graph, shared_graph_pool(), dev, 3, capturing_, run, [&] {
+        smoother_.restore(smoothing_state);
+        if (params.expression_friendly && params.relative_motion) g->x_d0 = multiplier_cache_.x_d0;
+      });
     } catch (const std::exception& e) {
-      capturing_ = false;
       (void)cudaGetLastError();  // clear a capture error so later eager calls are unaffected
       try {
         torch::cuda::synchronize(dev.index());

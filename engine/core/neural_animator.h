@@ -129,7 +129,7 @@ class NeuralAnimator {
   void set_cuda_graphs(bool on);
   // Source preparation as a CUDA graph too (with set_cuda_graphs(true); on by
   // default). Captured, into the frame graph's memory pool, on the first
-  // preparation after a frame graph exists; later portraits replay it. On an
+  // preparation after a frame graph exists; that and later ones replay it. On an
   // H200: 1.9 ms instead of 3.7-6.6 ms eager, for about 100 MB more VRAM
   // (docs/PERFORMANCE.md); off keeps preparation eager.
   void set_prepare_graph(bool on) {
@@ -151,10 +151,11 @@ class NeuralAnimator {
   struct FramePlan;
   struct FrameGraph;
   struct PrepareGraph;
-  // prepare_source's device work (F, M, keypoints, the normalize-lip MLP) for
-  // x ([1,3,256,256] in the compute dtype) into s; through the captured graph
-  // when there is one (CUDA graphs on), capturing it after the first eager call.
-  void prepare_device(const torch::Tensor& x, float lip, SourceState& s);
+  // prepare_source's device work (F, M, keypoints, and the normalize-lip MLP
+  // when lip_cond is defined) for x ([1,3,256,256] in the compute dtype) into s.
+  void prepare_device(const torch::Tensor& x, const torch::Tensor& lip_cond, SourceState& s);
+  // The same through the preparation graph (CUDA graphs on, a frame graph
+  // captured), capturing it first if needed; false: s was not filled.
   bool try_prepare_graphed(const torch::Tensor& x, float lip, SourceState& s);
 #ifdef LIVEPUPPET_HAVE_CUDA
   std::pair<unsigned long long, unsigned long long> shared_graph_pool() const;

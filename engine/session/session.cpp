@@ -251,6 +251,24 @@ struct Session::Impl {
     return true;
   }
 
+  // Makes an opened input the driving input (`start` hands it to the capture
+  // thread), unless shutdown or a newer request came first. True when it did.
+  bool use_driving_input(std::uint64_t gen, const DrivingStatus& status, const std::function<void()>& start) {
+    std::lock_guard<std::mutex> sw(driving_switch_mu);
+    if (stop.load() || gen != driving_gen.load()) return false;
+    {
+      std::lock_guard<std::mutex> l(driving_mu);
+      driving = status;
+    }
+    driving_mb->reopen();
+    capture->stop();                                   // the old input publishes nothing more...
+    stream_start_seq.store(capture->last_sequence());  // ...and what it did is stale
+    driving_is_camera.store(status.kind == DrivingStatus::Kind::Camera);
+    start();
+    driving_active.store(true);
+    return true;
+  }
+
   // Runs `job` on a worker thread; `busy` counts the jobs of its kind still
   // running (the UI's "loading" indicators). An exception becomes an error
   // message starting with `what`.
@@ -544,22 +562,13 @@ void Session::open_driving_video(const std::string& path) {
           impl_->post(MessageLevel::Error, error);  // the current input keeps running
           return;
         }
-        std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
-        if (impl_->stop.load() || gen != impl_->driving_gen.load()) return;  // closing, or a newer choice won
-        {
-          std::lock_guard<std::mutex> l(impl_->driving_mu);
-          impl_->driving = DrivingStatus{};
-          impl_->driving.kind = DrivingStatus::Kind::Video;
-          impl_->driving.name = path;
-          impl_->driving.fps = video->info().fps;
-          impl_->driving.frame_count = video->info().frame_count;
-        }
-        impl_->driving_mb->reopen();
-        impl_->capture->stop();  // the old input publishes nothing more...
-        impl_->stream_start_seq.store(impl_->capture->last_sequence());  // ...and what it did is stale
-        impl_->driving_is_camera.store(false);
-        impl_->capture->start_video(std::move(video), true, true);
-        impl_->driving_active.store(true);
+        DrivingStatus status;
+        status.kind = DrivingStatus::Kind::Video;
+        status.name = path;
+        status.fps = video->info().fps;
+        status.frame_count = video->info().frame_count;
+        if (!impl_->use_driving_input(gen, status, [&] { impl_->capture->start_video(std::move(video), true, true); }))
+          return;  // closing, or a newer choice won
         impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
       },
       &impl_->driving_opening, "Opening the driving video failed");
@@ -577,22 +586,14 @@ void Session::open_driving_camera(int index) {
                                                : cam->error());
           return;
         }
-        std::lock_guard<std::mutex> sw(impl_->driving_switch_mu);
-        if (impl_->stop.load() || gen != impl_->driving_gen.load()) return;
-        {
-          std::lock_guard<std::mutex> l(impl_->driving_mu);
-          impl_->driving = DrivingStatus{};
-          impl_->driving.kind = DrivingStatus::Kind::Camera;
-          impl_->driving.name = "Camera " + std::to_string(index);
-          impl_->driving.fps = cam->fps();
-        }
-        impl_->driving_mb->reopen();
-        impl_->capture->stop();
-        impl_->stream_start_seq.store(impl_->capture->last_sequence());
-        impl_->driving_is_camera.store(true);
-        impl_->camera_index.store(index);
-        impl_->capture->start_camera(std::move(cam));
-        impl_->driving_active.store(true);
+        DrivingStatus status;
+        status.kind = DrivingStatus::Kind::Camera;
+        status.name = "Camera " + std::to_string(index);
+        status.fps = cam->fps();
+        impl_->use_driving_input(gen, status, [&] {
+          impl_->camera_index.store(index);
+          impl_->capture->start_camera(std::move(cam));
+        });
       },
       &impl_->driving_opening, "Opening the camera failed");
 }
