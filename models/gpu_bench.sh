@@ -2,11 +2,13 @@
 # GPU performance run (issue 8) in one go, on a CUDA machine with PyTorch:
 # builds livepuppet-cli (ENGINE_ONLY) against PyTorch's LibTorch, exports the
 # seed-1 random-init models twice (plain, and with --gpu-optimize for the
-# channels-last path), times the PyTorch eager fp16 baseline, runs
+# channels-last path), compiles the latter's F, M, W, G into AOTInductor packages
+# (models/export_compiled.py), times the PyTorch eager fp16 baseline, runs
 # `livepuppet-cli bench --suite` (all configurations in one process) and, when
 # a parity fixture is given, `livepuppet-cli parity` in fp16 and fp32.
-#   models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
+#   [FRAMES=N] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
 set -u
+frames=${FRAMES:-300}
 out=${1:?usage: gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]}
 fixture=${2:-}
 mkdir -p "$out"
@@ -22,11 +24,13 @@ python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models"
 echo "export rc=$?"
 python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models-opt" --device cuda --gpu-optimize >> "$work.export.log" 2>&1
 echo "export --gpu-optimize rc=$?"
+python3 models/export_compiled.py --models "$work/models-opt" > "$out/compile.log" 2>&1
+echo "compile rc=$?"; grep -E "^(compiled|error|wrote)" "$out/compile.log"
 wait $build
 cli="$work/build/engine/cli/livepuppet-cli"
-python3 models/bench_pytorch_baseline.py --models "$work/models" --frames 300 --json "$out/baseline.json" > "$work.baseline.log" 2>&1
+python3 models/bench_pytorch_baseline.py --models "$work/models" --frames "$frames" --json "$out/baseline.json" > "$work.baseline.log" 2>&1
 echo "baseline rc=$?"
-"$cli" bench --models "$work/models-opt" --device cuda --suite --channels-last --frames 300 \
+"$cli" bench --models "$work/models-opt" --device cuda --suite --channels-last --frames "$frames" \
     --baseline "$out/baseline.json" > "$out/suite.json" 2> "$out/suite.log"
 echo "suite rc=$?"
 if [ -n "$fixture" ]; then

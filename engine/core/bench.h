@@ -19,9 +19,11 @@ struct BenchOptions {
   bool channels_last = false;      // ModelSetOptions::channels_last
   bool smoothing = false;          // AnimationParams::smoothing (One-Euro on the driving motion)
   bool prepare_graph = true;       // NeuralAnimator::set_prepare_graph (with cuda_graphs)
+  bool compiled = true;            // ModelSetOptions::compiled (AOTInductor packages, when present)
   // suite: every configuration of the performance issue in one process (eager
   // fp32, eager fp16, eager fp16 frozen, graphs fp16 at batch 1/4/16, GPU
-  // pre-processing), so that the ratios are fair; prints one JSON object.
+  // pre-processing; TorchScript rows, then compiled-package rows when the
+  // folder has them), so that the ratios are fair; prints one JSON object.
   bool suite = false;
   std::string baseline_json;       // suite: models/bench_pytorch_baseline.py output, for the speed-up
 };

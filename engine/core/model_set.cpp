@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "core/compiled_models.h"
 #include "core/json_value.h"
 
 namespace lp {
@@ -207,6 +208,14 @@ std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOpti
     }
     set->modules_[static_cast<size_t>(i)] = m;
   }
+  if (options.compiled) {
+    std::unique_ptr<CompiledModels> compiled =
+        CompiledModels::load(dir, set->manifest_, set->device_, set->precision_, &set->compiled_status_);
+    set->compiled_ = std::move(compiled);
+    // A folder that has packages the user expects to run: say why they do not.
+    if (set->compiled_status_.rfind("not used: ", 0) == 0)
+      set->notes_ += std::string(set->notes_.empty() ? "" : "; ") + "compiled packages " + set->compiled_status_;
+  }
   return set;
 }
 
@@ -237,11 +246,24 @@ torch::ScalarType ModelSet::dtype_of(ModelId id) const {
 std::string ModelSet::describe() const {
   std::string s = device_.str() + " " + precision_name(precision_);
   if (!manifest_.weights.empty()) s += " (" + manifest_.weights + " weights)";
+  if (compiled_) s += ", " + compiled_status_;
   return s;
+}
+
+bool ModelSet::runs_compiled(ModelId id, int64_t batch) const {
+  return compiled_ && compiled_->has(id) && batch == compiled_->batch();
 }
 
 std::vector<torch::Tensor> ModelSet::forward(ModelId id, const std::vector<torch::Tensor>& inputs) {
   const auto dtype = dtype_of(id);
+  if (!inputs.empty() && inputs[0].dim() > 0 && runs_compiled(id, inputs[0].size(0))) {
+    // The packages were traced with contiguous (NCHW) inputs; Inductor chose
+    // its own layouts inside.
+    std::vector<torch::Tensor> args;
+    args.reserve(inputs.size());
+    for (const auto& t : inputs) args.push_back(t.to(device_, dtype).contiguous());
+    return compiled_->run(id, args);
+  }
   std::vector<torch::jit::IValue> args;
   args.reserve(inputs.size());
   const bool cl = options_.channels_last && device_.is_cuda() && id == ModelId::SpadeGenerator;

@@ -54,6 +54,11 @@ struct ModelSetOptions {
   // without NCHW<->NHWC conversions around every convolution. Pays only with
   // models exported with --channels-last-norm (see models/export_optimizations.py).
   bool channels_last = false;
+  // CUDA + fp16 only: run F, M, W and G from the AOTInductor packages in
+  // DIR/compiled (models/export_compiled.py) where they fit this GPU, this
+  // LibTorch and this folder, at the packages' batch size; TorchScript runs
+  // everything else. compiled_status() says what was used and why not.
+  bool compiled = true;
 };
 
 struct ModuleEntry {
@@ -82,6 +87,8 @@ struct ModelManifest {
   static ModelManifest read(const std::filesystem::path& dir);
 };
 
+class CompiledModels;  // core/compiled_models.h
+
 class ModelSet {
  public:
   // Validates the folder (manifest, every file present with its byte size,
@@ -103,6 +110,11 @@ class ModelSet {
   std::string describe() const;  // e.g. "cuda:0 fp16 (official weights)"
   const std::string& notes() const { return notes_; }  // e.g. why fp16 was not used
   const ModelSetOptions& options() const { return options_; }  // as given to load()
+  // "F, M, W, G compiled (AOTInductor, sm_90, batch 1)", or why the folder's
+  // compiled packages are not used ("not used: compiled for compute capability 8.9 ...").
+  const std::string& compiled_status() const { return compiled_status_; }
+  // Whether forward(id, ...) at this batch size runs a compiled package.
+  bool runs_compiled(ModelId id, int64_t batch) const;
 
   // Forward of one module; inputs are moved to the module's device and dtype.
   // Returns the outputs (a tuple flattened, or a single tensor).
@@ -119,6 +131,8 @@ class ModelSet {
   std::string notes_;
   ModelSetOptions options_;
   std::array<torch::jit::Module, kNumModels> modules_;
+  std::shared_ptr<CompiledModels> compiled_;
+  std::string compiled_status_ = "off";
 };
 
 // Resolves "auto" | "cpu" | "cuda" | "cuda:N"; throws std::invalid_argument on

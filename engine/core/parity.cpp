@@ -86,6 +86,7 @@ int run_parity(const ParityOptions& opt, std::ostream& out, std::ostream& err) {
   out << "parity: models " << opt.models_dir << " on " << models->describe() << ", fixture " << opt.fixture_dir
       << "\n";
   if (!models->notes().empty()) out << "note: " << models->notes() << "\n";
+  out << "compiled packages: " << models->compiled_status() << "\n";
   if (fp16) out << "fp16: errors are reported against the fp32 reference, not judged\n";
   if (!fp16 && dev.is_cuda()) {
     // LibTorch lets cuDNN/cuBLAS use TF32 for float32 by default on Ampere and newer (a

@@ -1,0 +1,238 @@
+#include "core/compiled_models.h"
+
+#include <torch/version.h>
+
+#include <algorithm>
+#include <mutex>
+#include <system_error>
+
+#include "core/json_value.h"
+
+#ifdef LIVEPUPPET_HAVE_AOTI
+#include <torch/csrc/inductor/aoti_package/model_package_loader.h>
+#endif
+#ifdef LIVEPUPPET_HAVE_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+namespace lp {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kFormat = "livepuppet-aoti";
+constexpr int64_t kFormatVersion = 1;
+
+std::string string_or_empty(const JsonValue& root, const char* key) {
+  const JsonValue* v = root.find(key);
+  return v && v->is_string() ? v->as_string() : std::string();
+}
+
+[[maybe_unused]] std::string short_names(const CompiledManifest& m) {
+  static const char* kShort[kNumModels] = {"F", "M", "W", "G", "stitching", "eye", "lip"};
+  std::string s;
+  for (int i = 0; i < kNumModels; ++i)
+    if (m.present[static_cast<size_t>(i)]) s += std::string(s.empty() ? "" : ", ") + kShort[i];
+  return s;
+}
+
+}  // namespace
+
+CompiledManifest CompiledManifest::read(const fs::path& models_dir) {
+  const fs::path path = models_dir / "compiled" / "manifest.json";
+  const std::string file = path.string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw ModelSetError(file, "missing (no compiled packages; models/export_compiled.py makes them)");
+  JsonValue root;
+  try {
+    root = JsonValue::parse_file(file);
+  } catch (const JsonError& e) {
+    std::string what = e.what();
+    if (what.rfind(file + ": ", 0) == 0) what = what.substr(file.size() + 2);
+    throw ModelSetError(file, "not valid JSON (" + what + ")");
+  }
+  CompiledManifest m;
+  try {
+    const JsonValue* fmt = root.find("format");
+    if (!fmt || !fmt->is_string() || fmt->as_string() != kFormat)
+      throw ModelSetError(file, std::string("\"format\" is not \"") + kFormat + "\"");
+    m.format_version = root.at("format_version").as_int();
+    if (m.format_version != kFormatVersion)
+      throw ModelSetError(file, "format_version " + std::to_string(m.format_version) + " is not supported (expected " +
+                                    std::to_string(kFormatVersion) + "); run models/export_compiled.py again");
+    m.torch_version = root.at("torch_version").as_string();
+    m.device_name = string_or_empty(root, "device_name");
+    m.compute_capability = root.at("compute_capability").as_string();
+    m.precision = root.at("precision").as_string();
+    m.batch = root.at("batch").as_int();
+    m.models_created_utc = string_or_empty(root, "models_created_utc");
+    const JsonValue& mods = root.at("modules");
+    if (!mods.is_object()) throw JsonError("\"modules\" is not an object");
+    for (int i = 0; i < kNumModels; ++i) {
+      const JsonValue* e = mods.find(model_name(static_cast<ModelId>(i)));
+      if (!e) continue;
+      CompiledEntry& ce = m.modules[static_cast<size_t>(i)];
+      try {
+        ce.file = e->at("file").as_string();
+        ce.bytes = e->at("bytes").as_int();
+        ce.source_file = e->at("source_file").as_string();
+        ce.source_bytes = e->at("source_bytes").as_int();
+      } catch (const JsonError& je) {
+        throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) + "\": " + je.what());
+      }
+      for (const std::string* name : {&ce.file, &ce.source_file})
+        if (name->empty() || name->find('/') != std::string::npos || name->find('\\') != std::string::npos ||
+            *name == "..")
+          throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) +
+                                        "\": file names must be plain, got \"" + *name + "\"");
+      m.present[static_cast<size_t>(i)] = true;
+    }
+  } catch (const JsonError& e) {
+    throw ModelSetError(file, e.what());
+  }
+  if (m.batch < 1) throw ModelSetError(file, "batch must be at least 1");
+  return m;
+}
+
+CompiledRuntime current_compiled_runtime(torch::Device device, Precision precision) {
+  CompiledRuntime r;
+#ifdef LIVEPUPPET_HAVE_AOTI
+  r.aoti_available = true;
+#endif
+  r.torch_version = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                    std::to_string(TORCH_VERSION_PATCH);
+  r.precision = precision;
+#ifdef LIVEPUPPET_HAVE_CUDA
+  if (device.is_cuda()) {
+    const auto* props = at::cuda::getDeviceProperties(device.has_index() ? device.index() : 0);
+    r.compute_capability = std::to_string(props->major) + "." + std::to_string(props->minor);
+  }
+#else
+  (void)device;
+#endif
+  return r;
+}
+
+std::string compiled_mismatch(const CompiledManifest& compiled, const ModelManifest& models, const fs::path& models_dir,
+                              const CompiledRuntime& runtime) {
+  if (!runtime.aoti_available)
+    return "this build's LibTorch " + runtime.torch_version + " has no AOTInductor runtime (needs 2.6 or later)";
+  if (runtime.compute_capability.empty()) return "they run on CUDA GPUs only";
+  if (compiled.precision != precision_name(runtime.precision))
+    return "they are " + compiled.precision + ", the models run in " + precision_name(runtime.precision);
+  if (compiled.torch_version != runtime.torch_version)
+    return "compiled with PyTorch " + compiled.torch_version + ", this build runs LibTorch " + runtime.torch_version +
+           "; run models/export_compiled.py again";
+  if (compiled.compute_capability != runtime.compute_capability)
+    return "compiled for compute capability " + compiled.compute_capability +
+           (compiled.device_name.empty() ? "" : " (" + compiled.device_name + ")") + ", this GPU is " +
+           runtime.compute_capability + "; run models/export_compiled.py on this machine";
+  if (compiled.models_created_utc != models.created_utc)
+    return "compiled from the export of " + compiled.models_created_utc + ", the TorchScript files are from " +
+           models.created_utc + "; run models/export_compiled.py again";
+  bool any = false;
+  for (int i = 0; i < kNumModels; ++i) {
+    if (!compiled.present[static_cast<size_t>(i)]) continue;
+    any = true;
+    const CompiledEntry& e = compiled.modules[static_cast<size_t>(i)];
+    const ModuleEntry& src = models.modules[static_cast<size_t>(i)];
+    if (e.source_file != src.file || e.source_bytes != src.bytes)
+      return e.file + " was compiled from " + e.source_file + " of " + std::to_string(e.source_bytes) +
+             " bytes, the folder has " + src.file + " of " + std::to_string(src.bytes) + " bytes";
+    const fs::path p = models_dir / "compiled" / e.file;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) return p.string() + " is missing (listed in compiled/manifest.json)";
+    const auto size = static_cast<int64_t>(fs::file_size(p, ec));
+    if (ec || size != e.bytes)
+      return p.string() + " is " + std::to_string(size) + " bytes, compiled/manifest.json says " +
+             std::to_string(e.bytes) + " (truncated or replaced file)";
+  }
+  if (!any) return "compiled/manifest.json lists no module";
+  return "";
+}
+
+#ifdef LIVEPUPPET_HAVE_AOTI
+struct CompiledModels::Runner {
+  std::unique_ptr<torch::inductor::AOTIModelPackageLoader> loader;
+  // run_single_threaded skips the package's own pool of model instances (whose
+  // event queries cannot run while a CUDA graph is being captured); this lock
+  // keeps two engine threads (frame + source preparation) out of it at once.
+  std::mutex mutex;
+};
+#else
+struct CompiledModels::Runner {};
+#endif
+
+CompiledModels::~CompiledModels() = default;
+
+bool CompiledModels::has(ModelId id) const { return runners_[static_cast<size_t>(id)] != nullptr; }
+
+std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir, const ModelManifest& models,
+                                                     torch::Device device, Precision precision, std::string* status) {
+  auto say = [&](const std::string& s) {
+    if (status) *status = s;
+  };
+  std::error_code ec;
+  if (!fs::exists(models_dir / "compiled" / "manifest.json", ec)) {
+    say("none in the model folder (models/export_compiled.py makes them)");
+    return nullptr;
+  }
+  CompiledManifest m;
+  try {
+    m = CompiledManifest::read(models_dir);
+  } catch (const ModelSetError& e) {
+    say(std::string("not used: ") + e.what());
+    return nullptr;
+  }
+  const std::string why = compiled_mismatch(m, models, models_dir, current_compiled_runtime(device, precision));
+  if (!why.empty()) {
+    say("not used: " + why);
+    return nullptr;
+  }
+#ifdef LIVEPUPPET_HAVE_AOTI
+  std::unique_ptr<CompiledModels> set(new CompiledModels());
+  set->batch_ = m.batch;
+  for (int i = 0; i < kNumModels; ++i) {
+    if (!m.present[static_cast<size_t>(i)]) continue;
+    const fs::path p = models_dir / "compiled" / m.modules[static_cast<size_t>(i)].file;
+    auto runner = std::make_unique<Runner>();
+    try {
+      runner->loader = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
+          p.string(), "model", /*run_single_threaded=*/true, /*num_runners=*/1, device.index());
+    } catch (const std::exception& ex) {
+      std::string what = ex.what();
+      what = what.substr(0, what.find('\n'));
+      say("not used: " + p.string() + ": cannot be loaded (" + what + ")");
+      return nullptr;
+    }
+    set->runners_[static_cast<size_t>(i)] = std::move(runner);
+  }
+  std::string sm = m.compute_capability;
+  sm.erase(std::remove(sm.begin(), sm.end(), '.'), sm.end());
+  say(short_names(m) + " compiled (AOTInductor, sm_" + sm + ", batch " + std::to_string(m.batch) + ")");
+  return set;
+#else
+  say("not used: this build has no AOTInductor runtime");
+  return nullptr;
+#endif
+}
+
+std::vector<torch::Tensor> CompiledModels::run(ModelId id, const std::vector<torch::Tensor>& inputs) {
+#ifdef LIVEPUPPET_HAVE_AOTI
+  Runner& r = *runners_[static_cast<size_t>(id)];
+  std::lock_guard<std::mutex> lock(r.mutex);
+  void* stream = nullptr;
+#ifdef LIVEPUPPET_HAVE_CUDA
+  stream = at::cuda::getCurrentCUDAStream().stream();
+#endif
+  return r.loader->run(inputs, stream);
+#else
+  (void)id;
+  (void)inputs;
+  throw std::logic_error("CompiledModels::run without an AOTInductor runtime");
+#endif
+}
+
+}  // namespace lp
