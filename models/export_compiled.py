@@ -74,7 +74,7 @@ def rebuild(spec, torchscript_path):
     instance_norm_channels_last(model)
     share_spade_condition(model)
     fuse_spade_gamma_beta(model)
-    return model.eval(), scripted.eval()
+    return model.eval()
 
 
 def psnr(a, b):
@@ -84,7 +84,7 @@ def psnr(a, b):
 
 def compile_one(spec, models_dir, out_dir, max_autotune, freezing):
     ts_path = os.path.join(models_dir, spec.name + ".pt")
-    model, _ = rebuild(spec, ts_path)
+    model = rebuild(spec, ts_path)
     model = model.to(torch.device("cuda"), torch.half)
     inputs = example_inputs(spec, BATCH, torch.device("cuda"), torch.half)
     package = os.path.join(out_dir, spec.name + ".pt2")

@@ -43,25 +43,11 @@ std::string string_or_empty(const JsonValue& root, const char* key) {
 CompiledManifest CompiledManifest::read(const fs::path& models_dir) {
   const fs::path path = models_dir / "compiled" / "manifest.json";
   const std::string file = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw ModelSetError(file, "missing (no compiled packages; models/export_compiled.py makes them)");
-  JsonValue root;
-  try {
-    root = JsonValue::parse_file(file);
-  } catch (const JsonError& e) {
-    std::string what = e.what();
-    if (what.rfind(file + ": ", 0) == 0) what = what.substr(file.size() + 2);
-    throw ModelSetError(file, "not valid JSON (" + what + ")");
-  }
+  const JsonValue root = read_manifest_json(path, "no compiled packages; models/export_compiled.py makes them", kFormat,
+                                            kFormatVersion, "run models/export_compiled.py again");
   CompiledManifest m;
+  m.format_version = kFormatVersion;
   try {
-    const JsonValue* fmt = root.find("format");
-    if (!fmt || !fmt->is_string() || fmt->as_string() != kFormat)
-      throw ModelSetError(file, std::string("\"format\" is not \"") + kFormat + "\"");
-    m.format_version = root.at("format_version").as_int();
-    if (m.format_version != kFormatVersion)
-      throw ModelSetError(file, "format_version " + std::to_string(m.format_version) + " is not supported (expected " +
-                                    std::to_string(kFormatVersion) + "); run models/export_compiled.py again");
     m.torch_version = root.at("torch_version").as_string();
     m.device_name = string_or_empty(root, "device_name");
     m.compute_capability = root.at("compute_capability").as_string();
@@ -83,8 +69,7 @@ CompiledManifest CompiledManifest::read(const fs::path& models_dir) {
         throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) + "\": " + je.what());
       }
       for (const std::string* name : {&ce.file, &ce.source_file})
-        if (name->empty() || name->find('/') != std::string::npos || name->find('\\') != std::string::npos ||
-            *name == "..")
+        if (!is_plain_file_name(*name))
           throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) +
                                         "\": file names must be plain, got \"" + *name + "\"");
       m.present[static_cast<size_t>(i)] = true;

@@ -34,12 +34,11 @@ std::vector<std::string> io_names(const JsonValue& list, const std::string& what
 const char* model_name(ModelId id) { return kModelNames[static_cast<size_t>(id)]; }
 const char* precision_name(Precision p) { return p == Precision::Fp16 ? "fp16" : "fp32"; }
 
-ModelManifest ModelManifest::read(const fs::path& dir) {
-  const fs::path path = dir / "manifest.json";
+JsonValue read_manifest_json(const fs::path& path, const std::string& missing, const char* format,
+                             int64_t format_version, const std::string& redo) {
   const std::string file = path.string();
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw ModelSetError(dir.string(), "model folder not found");
-  if (!fs::exists(path, ec)) throw ModelSetError(file, "missing (not an exported model folder?)");
+  if (!fs::exists(path, ec)) throw ModelSetError(file, "missing (" + missing + ")");
   JsonValue root;
   try {
     root = JsonValue::parse_file(file);
@@ -49,15 +48,35 @@ ModelManifest ModelManifest::read(const fs::path& dir) {
     if (what.rfind(file + ": ", 0) == 0) what = what.substr(file.size() + 2);
     throw ModelSetError(file, "not valid JSON (" + what + ")");
   }
-  ModelManifest m;
   try {
     const JsonValue* fmt = root.find("format");
-    if (!fmt || !fmt->is_string() || fmt->as_string() != kFormat)
-      throw ModelSetError(file, std::string("\"format\" is not \"") + kFormat + "\"");
-    m.format_version = root.at("format_version").as_int();
-    if (m.format_version != kFormatVersion)
-      throw ModelSetError(file, "format_version " + std::to_string(m.format_version) + " is not supported (expected " +
-                                    std::to_string(kFormatVersion) + "); re-export the models");
+    if (!fmt || !fmt->is_string() || fmt->as_string() != format)
+      throw ModelSetError(file, std::string("\"format\" is not \"") + format + "\"");
+    const int64_t version = root.at("format_version").as_int();
+    if (version != format_version)
+      throw ModelSetError(file, "format_version " + std::to_string(version) + " is not supported (expected " +
+                                    std::to_string(format_version) + "); " + redo);
+  } catch (const JsonError& e) {
+    throw ModelSetError(file, e.what());
+  }
+  return root;
+}
+
+bool is_plain_file_name(const std::string& name) {
+  return !name.empty() && name.find('/') == std::string::npos && name.find('\\') == std::string::npos &&
+         name != "..";
+}
+
+ModelManifest ModelManifest::read(const fs::path& dir) {
+  const fs::path path = dir / "manifest.json";
+  const std::string file = path.string();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw ModelSetError(dir.string(), "model folder not found");
+  const JsonValue root = read_manifest_json(path, "not an exported model folder?", kFormat, kFormatVersion,
+                                            "re-export the models");
+  ModelManifest m;
+  m.format_version = kFormatVersion;
+  try {
     if (const JsonValue* v = root.find("torch_version"); v && v->is_string()) m.torch_version = v->as_string();
     if (const JsonValue* v = root.find("created_utc"); v && v->is_string()) m.created_utc = v->as_string();
     if (const JsonValue* v = root.find("weights"); v && v->is_string()) m.weights = v->as_string();
@@ -81,8 +100,7 @@ ModelManifest ModelManifest::read(const fs::path& dir) {
       } catch (const JsonError& je) {
         throw ModelSetError(file, "module \"" + name + "\": " + je.what());
       }
-      if (me.file.empty() || me.file.find('/') != std::string::npos || me.file.find('\\') != std::string::npos ||
-          me.file == "..")
+      if (!is_plain_file_name(me.file))
         throw ModelSetError(file, "module \"" + name + "\": file must be a plain file name, got \"" + me.file + "\"");
     }
   } catch (const JsonError& e) {

@@ -135,6 +135,16 @@ class ModelSet {
   std::string compiled_status_ = "off";
 };
 
+// Shared by the TorchScript and the compiled manifests: parses `path` and checks
+// its "format" and "format_version"; every failure is a ModelSetError naming the
+// file (`missing` is the reason given when it does not exist, `redo` the advice
+// for an unsupported version).
+class JsonValue;
+JsonValue read_manifest_json(const std::filesystem::path& path, const std::string& missing, const char* format,
+                             int64_t format_version, const std::string& redo);
+// A file name a manifest may list: no directory part, not "..".
+bool is_plain_file_name(const std::string& name);
+
 // Resolves "auto" | "cpu" | "cuda" | "cuda:N"; throws std::invalid_argument on
 // anything else, and when CUDA is asked for but not available.
 torch::Device resolve_device(const std::string& spec);
