@@ -6,8 +6,10 @@ for this machine's GPU (GPU performance issue).
 
 Reads DIR's TorchScript files (written by export_torchscript.py), rebuilds each
 network from models/liveportrait with exactly those weights, applies the
-function-preserving rewrites of export_optimizations.py (for G also the merged
-gamma/beta convolution), and compiles it ahead of time with TorchInductor
+function-preserving rewrites of export_optimizations.py, plus two that change
+state_dict keys and so are used only here: G's merged gamma/beta convolution,
+and every 3-D convolution of F and W as one depth-stacked 2-D convolution
+(DepthStackedConv3d), and compiles it ahead of time with TorchInductor
 (torch._inductor.aoti_compile_and_package), in fp16 at batch 1: generated Triton
 kernels fuse the normalisations, activations and SPADE modulations that
 TorchScript runs one kernel at a time, and Inductor picks the memory layouts.
@@ -52,8 +54,8 @@ import torch  # noqa: E402
 
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
-from export_optimizations import (fuse_spade_gamma_beta, instance_norm_channels_last,  # noqa: E402
-                                  share_spade_condition)
+from export_optimizations import (depth_stack_conv3d, fuse_spade_gamma_beta,  # noqa: E402
+                                  instance_norm_channels_last, share_spade_condition)
 from export_torchscript import as_tuple, example_inputs  # noqa: E402
 
 FORMAT = "livepuppet-aoti"
@@ -74,6 +76,7 @@ def rebuild(spec, torchscript_path):
     instance_norm_channels_last(model)
     share_spade_condition(model)
     fuse_spade_gamma_beta(model)
+    depth_stack_conv3d(model)
     return model.eval()
 
 

@@ -6,9 +6,13 @@
 # (models/export_compiled.py), times the PyTorch eager fp16 baseline, runs
 # `livepuppet-cli bench --suite` (all configurations in one process) and, when
 # a parity fixture is given, `livepuppet-cli parity` in fp16 and fp32.
-#   [FRAMES=N] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
+#   [FRAMES=N] [STAGE=all|prepare|measure] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
+# STAGE=prepare stops after the build, exports, compile and baseline; STAGE=measure
+# runs the suite and parity on what an earlier prepare left in $TMPDIR (so the two
+# halves fit a GPU machine's per-command time limit).
 set -u
 frames=${FRAMES:-300}
+stage=${STAGE:-all}
 out=${1:?usage: gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]}
 fixture=${2:-}
 mkdir -p "$out"
@@ -16,20 +20,28 @@ export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/gpu.txt"
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 work=${TMPDIR:-/tmp}/livepuppet-gpu-bench
-( cmake -S . -B "$work/build" -G Ninja -DLIVEPUPPET_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_PREFIX_PATH="$prefix" > "$work.cmake.log" 2>&1 &&
-  ninja -C "$work/build" livepuppet-cli > "$work.build.log" 2>&1; echo "build rc=$?" ) &
-build=$!
-python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models" --device cuda > "$work.export.log" 2>&1
-echo "export rc=$?"
-python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models-opt" --device cuda --gpu-optimize >> "$work.export.log" 2>&1
-echo "export --gpu-optimize rc=$?"
-python3 models/export_compiled.py --models "$work/models-opt" > "$out/compile.log" 2>&1
-echo "compile rc=$?"; grep -E "^(compiled|error|wrote)" "$out/compile.log"
-wait $build
 cli="$work/build/engine/cli/livepuppet-cli"
-python3 models/bench_pytorch_baseline.py --models "$work/models" --frames "$frames" --json "$out/baseline.json" > "$work.baseline.log" 2>&1
-echo "baseline rc=$?"
+if [ "$stage" != measure ]; then
+  ( cmake -S . -B "$work/build" -G Ninja -DLIVEPUPPET_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_PREFIX_PATH="$prefix" > "$work.cmake.log" 2>&1 &&
+    ninja -C "$work/build" livepuppet-cli > "$work.build.log" 2>&1; echo "build rc=$?" ) &
+  build=$!
+  python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models" --device cuda > "$work.export.log" 2>&1
+  echo "export rc=$?"
+  python3 models/export_torchscript.py --random-init --seed 1 --out "$work/models-opt" --device cuda --gpu-optimize >> "$work.export.log" 2>&1
+  echo "export --gpu-optimize rc=$?"
+  python3 models/export_compiled.py --models "$work/models-opt" > "$out/compile.log" 2>&1
+  echo "compile rc=$?"; grep -E "^(compiled|error|wrote)" "$out/compile.log"
+  wait $build
+  python3 models/bench_pytorch_baseline.py --models "$work/models" --frames "$frames" --json "$work/baseline.json" > "$work.baseline.log" 2>&1
+  echo "baseline rc=$?"
+fi
+[ "$stage" = prepare ] && exit 0
+if [ ! -x "$cli" ] || [ ! -f "$work/models-opt/compiled/manifest.json" ] || [ ! -f "$work/baseline.json" ]; then
+  echo "nothing prepared in $work: run with STAGE=prepare (or all) first" >&2
+  exit 1
+fi
+cp "$work/baseline.json" "$out/baseline.json"
 "$cli" bench --models "$work/models-opt" --device cuda --suite --channels-last --frames "$frames" \
     --baseline "$out/baseline.json" > "$out/suite.json" 2> "$out/suite.log"
 echo "suite rc=$?"

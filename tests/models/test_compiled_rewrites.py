@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""The rewrites behind the compiled (AOTInductor) packages keep G's function:
-a SPADE residual block with its condition shared and gamma/beta merged into one
-convolution gives the block's output (float32, CPU). And export_compiled.py,
+"""The rewrites behind the compiled (AOTInductor) packages keep the networks'
+function (float32, CPU): a SPADE residual block with its condition shared and
+gamma/beta merged into one convolution gives the block's output, and 3-D
+convolutions computed as one
+depth-stacked 2-D convolution give Conv3d's output. And export_compiled.py,
 where it cannot compile (no CUDA GPU, or PyTorch < 2.6), says so and exits 2."""
 import os
 import subprocess
@@ -12,7 +14,8 @@ import torch
 
 from _common import Failures
 
-from export_optimizations import fuse_spade_gamma_beta, instance_norm_channels_last, share_spade_condition
+from export_optimizations import (DepthStackedConv3d, depth_stack_conv3d, fuse_spade_gamma_beta,
+                                  instance_norm_channels_last, share_spade_condition)
 from liveportrait.spade_generator import SPADEResBlock, bake_spectral_norm
 
 f = Failures()
@@ -36,6 +39,27 @@ for fin, fout, size in ((16, 16, 8), (16, 8, 16)):  # plain and learned-shortcut
     f.check(any(n.endswith("mlp_gamma_beta") for n in names), f"block {fin}->{fout}: gamma/beta merged into one conv")
     d1, d2 = (shared - ref).abs().max().item(), (fused - ref).abs().max().item()
     f.check(d1 < 1e-4 and d2 < 1e-4, f"block {fin}->{fout}: same output (shared {d1:.2e}, fused {d2:.2e})")
+
+# Depth-stacked 3-D convolutions: W's shapes in small (kernels 3 and 7, input
+# channels padded from 142 to 144), a 1x1x1 conv left alone, and a refusal of
+# what the rewrite cannot do (strides).
+for cin, cout, k in ((142, 22, 7), (14, 14, 3), (5, 9, 3)):
+    conv = torch.nn.Conv3d(cin, cout, k, padding=k // 2)
+    x = torch.randn(2, cin, 9, 6, 5)
+    holder = torch.nn.Sequential(conv, torch.nn.Conv3d(cout, 4, 1))
+    with torch.no_grad():
+        want = holder(x)
+        depth_stack_conv3d(holder)
+        got = holder(x)
+    d = (got - want).abs().max().item()
+    f.check(isinstance(holder[0], DepthStackedConv3d) and isinstance(holder[1], torch.nn.Conv3d),
+            f"{cin}->{cout} k{k}: the k{k} conv is depth-stacked, the 1x1x1 conv is kept")
+    f.check(d < 1e-4, f"{cin}->{cout} k{k}: same output as Conv3d ({d:.2e})")
+try:
+    DepthStackedConv3d(torch.nn.Conv3d(4, 4, 3, stride=2, padding=1))
+    f.check(False, "a strided Conv3d is refused")
+except ValueError:
+    f.check(True, "a strided Conv3d is refused")
 
 here = os.path.dirname(os.path.abspath(__file__))
 script = os.path.join(here, "..", "..", "models", "export_compiled.py")
