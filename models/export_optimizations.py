@@ -149,16 +149,18 @@ class DepthStackedConv3d(nn.Module):
     convolution over the depth slices followed by a shifted sum over depth.
 
     The 2-D convolution's output channels stack the kd depth taps (row
-    k * out_channels + o holds tap k of output channel o), so slice j yields
+    k * padded_out + o holds tap k of output channel o), so slice j yields
     every tap's contribution at once and out[:, i] = bias + sum_k y[:, i + k - pd, k].
     Same function and FLOPs, but the GEMM is kd times wider: W's 7x7x7 mask
     convolution has only 22 output channels, which leaves most of a tensor-core
     tile empty in cuDNN's 3-D kernels (about 115 TFLOP/s on an H200). The sum
     over depth is a cheap pointwise kernel that Inductor fuses with what follows.
 
-    Input channels are zero-padded to a multiple of `align` (with matching zero
-    weights) because half-precision tensor-core convolutions want 8-aligned
-    channels; 142-channel inputs otherwise fall back to slower kernels.
+    Input channels, and each tap's block of output channels, are zero-padded to
+    a multiple of `align` (zero weights; the padded outputs are never read)
+    because half-precision tensor-core convolutions want 8-aligned channels:
+    otherwise cuDNN pads the tensors on every call (nhwcAddPaddingKernel, about
+    0.12 ms of W on an H100) or falls back to older kernels.
     Changes the state_dict keys, so it is used only for the compiled packages."""
 
     def __init__(self, conv: nn.Conv3d, align: int = 8):
@@ -175,10 +177,11 @@ class DepthStackedConv3d(nn.Module):
         self.out_channels = conv.out_channels
         self.in_channels = conv.in_channels
         self.padded_in = -(-conv.in_channels // align) * align
+        self.padded_out = -(-conv.out_channels // align) * align
         with torch.no_grad():
-            w = conv.weight.permute(2, 0, 1, 3, 4).reshape(kd * conv.out_channels, conv.in_channels, kh, kw)
-            if self.padded_in != conv.in_channels:
-                w = F.pad(w, (0, 0, 0, 0, 0, self.padded_in - conv.in_channels))
+            w = conv.weight.permute(2, 0, 1, 3, 4)  # (kd, out, in, kh, kw)
+            w = F.pad(w, (0, 0, 0, 0, 0, self.padded_in - conv.in_channels, 0, self.padded_out - conv.out_channels))
+            w = w.reshape(kd * self.padded_out, self.padded_in, kh, kw)
             self.weight = nn.Parameter(w.contiguous())
             self.bias = nn.Parameter(conv.bias.detach().clone()) if conv.bias is not None else None
 
@@ -188,7 +191,7 @@ class DepthStackedConv3d(nn.Module):
             x = F.pad(x, (0, 0, 0, 0, 0, 0, 0, self.padded_in - c))
         slices = x.permute(0, 2, 1, 3, 4).reshape(b * d, self.padded_in, h, w)
         y = F.conv2d(slices, self.weight, None, padding=self.padding)
-        y = y.view(b, d, self.taps, self.out_channels, h, w)
+        y = y.view(b, d, self.taps, self.padded_out, h, w)[:, :, :, :self.out_channels]
         # Zero slices above and below the volume stand for the depth padding.
         y = F.pad(y, (0, 0, 0, 0, 0, 0, 0, 0, self.depth_pad, self.depth_pad))
         out = y[:, 0:d, 0]
@@ -209,3 +212,39 @@ def depth_stack_conv3d(module: nn.Module, min_taps: int = 2, align: int = 8) -> 
             depth_stack_conv3d(child, min_taps, align)
     return module
 
+
+
+class PaddedOutputConv2d(nn.Module):
+    """A Conv2d whose output channels are zero-padded to a multiple of `align`
+    (zero weights and bias) and sliced back: same function. W's occlusion
+    convolution has a single output channel and G's last convolution 12, which
+    cuDNN's half-precision tensor-core kernels do not take as they are."""
+
+    def __init__(self, conv: nn.Conv2d, align: int = 8):
+        super().__init__()
+        self.out_channels = conv.out_channels
+        padded = -(-conv.out_channels // align) * align
+        self.conv = nn.Conv2d(conv.in_channels, padded, conv.kernel_size, stride=conv.stride,
+                              padding=conv.padding, dilation=conv.dilation, groups=conv.groups,
+                              bias=conv.bias is not None, padding_mode=conv.padding_mode)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.weight[:conv.out_channels].copy_(conv.weight)
+            if conv.bias is not None:
+                self.conv.bias.zero_()
+                self.conv.bias[:conv.out_channels].copy_(conv.bias)
+        self.conv.to(conv.weight.device, conv.weight.dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)[:, :self.out_channels]
+
+
+def pad_conv2d_outputs(module: nn.Module, align: int = 8) -> nn.Module:
+    """Replaces every ungrouped Conv2d below `module` whose output channels are
+    not a multiple of `align` by PaddedOutputConv2d (in place)."""
+    for name, child in list(module.named_children()):
+        if isinstance(child, nn.Conv2d) and child.groups == 1 and child.out_channels % align:
+            setattr(module, name, PaddedOutputConv2d(child, align))
+        else:
+            pad_conv2d_outputs(child, align)
+    return module

@@ -14,8 +14,9 @@ import torch
 
 from _common import Failures
 
-from export_optimizations import (DepthStackedConv3d, depth_stack_conv3d, fuse_spade_gamma_beta,
-                                  instance_norm_channels_last, share_spade_condition)
+from export_optimizations import (DepthStackedConv3d, depth_stack_conv3d,
+                                  fuse_spade_gamma_beta, instance_norm_channels_last,
+                                  pad_conv2d_outputs, share_spade_condition)
 from liveportrait.spade_generator import SPADEResBlock, bake_spectral_norm
 
 f = Failures()
@@ -60,6 +61,21 @@ try:
     f.check(False, "a strided Conv3d is refused")
 except ValueError:
     f.check(True, "a strided Conv3d is refused")
+
+# Output channels padded to a multiple of 8 (W's 1-channel occlusion conv, G's
+# 12-channel last conv): same output, 8-aligned convs and depthwise convs kept.
+holder = torch.nn.Sequential(torch.nn.Conv2d(6, 1, 7, padding=3), torch.nn.Conv2d(1, 12, 3, padding=1),
+                             torch.nn.Conv2d(12, 16, 3, padding=1), torch.nn.Conv2d(16, 16, 3, padding=1, groups=16))
+x = torch.randn(2, 6, 9, 11)
+with torch.no_grad():
+    want = holder(x)
+    pad_conv2d_outputs(holder)
+    got = holder(x)
+kinds = [type(m).__name__ for m in holder]
+f.check(kinds == ["PaddedOutputConv2d", "PaddedOutputConv2d", "Conv2d", "Conv2d"],
+        f"convs with 1 and 12 outputs are padded, aligned and depthwise ones kept ({kinds})")
+d = (got - want).abs().max().item()
+f.check(d < 1e-5 and got.shape == want.shape, f"padded output channels: same output ({d:.2e})")
 
 here = os.path.dirname(os.path.abspath(__file__))
 script = os.path.join(here, "..", "..", "models", "export_compiled.py")
