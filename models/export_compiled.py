@@ -57,7 +57,7 @@ from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
 from export_optimizations import (depth_stack_conv3d, fuse_spade_gamma_beta,  # noqa: E402
                                   instance_norm_channels_last, pad_conv2d_outputs,
                                   share_spade_condition)
-from export_torchscript import as_tuple, example_inputs  # noqa: E402
+from export_torchscript import as_tuple, example_inputs, write_json  # noqa: E402
 
 FORMAT = "livepuppet-aoti"
 FORMAT_VERSION = 1
@@ -223,9 +223,7 @@ def main(argv=None) -> int:
         print(f"error: compiling failed: {e}", file=sys.stderr)
         return 1
     manifest["modules"] = {k: manifest["modules"][k] for k in COMPILED if k in manifest["modules"]}
-    with open(old_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    write_json(old_path, manifest)
     print(f"wrote {old_path} ({props.name}, sm_{props.major}{props.minor}, torch {manifest['torch_version']})")
     return 0
 

@@ -13,11 +13,15 @@ share_spade_condition(model): each SPADE residual block of G resizes the
 conditioning feature once for its norms instead of once per norm, and not at
 all where it already has the right size.
 
-Two more rewrites change state_dict keys and so serve only the compiled
+Three more rewrites change state_dict keys and so serve only the compiled
 (AOTInductor) packages of export_compiled.py: fuse_spade_gamma_beta (G's
-gamma and beta convolutions as one) and depth_stack_conv3d (every 3-D
+gamma and beta convolutions as one), depth_stack_conv3d (every 3-D
 convolution of F and W as one 2-D convolution over the depth slices whose
-output channels stack the depth taps, then a shifted sum).
+output channels stack the depth taps, then a shifted sum) and
+pad_conv2d_outputs (output channels zero-padded to a multiple of 8).
+
+Each rewrite is one replace_modules call: match a module type, build its
+replacement from it.
 """
 import torch
 from torch import nn
@@ -38,14 +42,22 @@ class ChannelsLastInstanceNorm(nn.Module):
         return (x - mean) * torch.rsqrt(var + self.eps)
 
 
-def instance_norm_channels_last(module: nn.Module) -> nn.Module:
+def replace_modules(module: nn.Module, matches, make) -> nn.Module:
+    """Replaces, in place, every module below `module` for which matches(child)
+    holds by make(child); does not descend into what it replaced. Every rewrite
+    below is one call of this."""
     for name, child in list(module.named_children()):
-        if isinstance(child, nn.InstanceNorm2d) and not child.affine and not child.track_running_stats:
-            setattr(module, name, ChannelsLastInstanceNorm(child.eps))
+        if matches(child):
+            setattr(module, name, make(child))
         else:
-            instance_norm_channels_last(child)
+            replace_modules(child, matches, make)
     return module
 
+
+def instance_norm_channels_last(module: nn.Module) -> nn.Module:
+    return replace_modules(
+        module, lambda c: isinstance(c, nn.InstanceNorm2d) and not c.affine and not c.track_running_stats,
+        lambda c: ChannelsLastInstanceNorm(c.eps))
 
 
 class PreResizedSPADE(nn.Module):
@@ -98,12 +110,7 @@ class SharedConditionSPADEResBlock(nn.Module):
 def share_spade_condition(module: nn.Module) -> nn.Module:
     """Replaces every SPADEResBlock below `module` by SharedConditionSPADEResBlock (in place)."""
     from liveportrait.spade_generator import SPADEResBlock
-    for name, child in list(module.named_children()):
-        if isinstance(child, SPADEResBlock):
-            setattr(module, name, SharedConditionSPADEResBlock(child))
-        else:
-            share_spade_condition(child)
-    return module
+    return replace_modules(module, lambda c: isinstance(c, SPADEResBlock), SharedConditionSPADEResBlock)
 
 
 class FusedGammaBetaSPADE(nn.Module):
@@ -136,12 +143,7 @@ class FusedGammaBetaSPADE(nn.Module):
 def fuse_spade_gamma_beta(module: nn.Module) -> nn.Module:
     """Replaces every PreResizedSPADE below `module` (after share_spade_condition)
     by FusedGammaBetaSPADE (in place)."""
-    for name, child in list(module.named_children()):
-        if isinstance(child, PreResizedSPADE):
-            setattr(module, name, FusedGammaBetaSPADE(child))
-        else:
-            fuse_spade_gamma_beta(child)
-    return module
+    return replace_modules(module, lambda c: isinstance(c, PreResizedSPADE), FusedGammaBetaSPADE)
 
 
 class DepthStackedConv3d(nn.Module):
@@ -175,7 +177,6 @@ class DepthStackedConv3d(nn.Module):
         self.depth_pad = pd
         self.padding = (ph, pw)
         self.out_channels = conv.out_channels
-        self.in_channels = conv.in_channels
         self.padded_in = -(-conv.in_channels // align) * align
         self.padded_out = -(-conv.out_channels // align) * align
         with torch.no_grad():
@@ -205,13 +206,8 @@ class DepthStackedConv3d(nn.Module):
 def depth_stack_conv3d(module: nn.Module, min_taps: int = 2, align: int = 8) -> nn.Module:
     """Replaces every Conv3d below `module` whose depth kernel has at least
     `min_taps` taps by DepthStackedConv3d (in place)."""
-    for name, child in list(module.named_children()):
-        if isinstance(child, nn.Conv3d) and child.kernel_size[0] >= min_taps:
-            setattr(module, name, DepthStackedConv3d(child, align))
-        else:
-            depth_stack_conv3d(child, min_taps, align)
-    return module
-
+    return replace_modules(module, lambda c: isinstance(c, nn.Conv3d) and c.kernel_size[0] >= min_taps,
+                           lambda c: DepthStackedConv3d(c, align))
 
 
 class PaddedOutputConv2d(nn.Module):
@@ -242,9 +238,5 @@ class PaddedOutputConv2d(nn.Module):
 def pad_conv2d_outputs(module: nn.Module, align: int = 8) -> nn.Module:
     """Replaces every ungrouped Conv2d below `module` whose output channels are
     not a multiple of `align` by PaddedOutputConv2d (in place)."""
-    for name, child in list(module.named_children()):
-        if isinstance(child, nn.Conv2d) and child.groups == 1 and child.out_channels % align:
-            setattr(module, name, PaddedOutputConv2d(child, align))
-        else:
-            pad_conv2d_outputs(child, align)
-    return module
+    return replace_modules(module, lambda c: isinstance(c, nn.Conv2d) and c.groups == 1 and c.out_channels % align,
+                           lambda c: PaddedOutputConv2d(c, align))

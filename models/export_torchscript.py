@@ -38,6 +38,22 @@ FORMAT = "livepuppet-torchscript"
 FORMAT_VERSION = 1
 
 
+def write_json(path: str, value) -> None:
+    """Writes `value` as indented JSON through a temporary file that replaces
+    `path` only once complete, so a full disk or an interrupted export never
+    leaves a truncated manifest behind."""
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as f:
+            json.dump(value, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def example_inputs(spec, batch, device, dtype=torch.float32):
     g = torch.Generator().manual_seed(1234)
     out = []
@@ -149,9 +165,7 @@ def export(args) -> int:
               flush=True)
         del model, scripted
     manifest["modules"] = {k: manifest["modules"][k] for k in MODULES if k in manifest["modules"]}
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    write_json(manifest_path, manifest)
     print(f"wrote {manifest_path} ({manifest['weights']}, {len(manifest['modules'])} modules)")
     return 0
 
