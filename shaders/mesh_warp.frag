@@ -6,13 +6,13 @@
 in vec2 v_uv;
 in float v_mouth_v;
 in float v_tint;
+in vec3 v_tint_color;  // RGB 0..1, interpolated separately from v_tint (as the CPU oracle does)
 
 uniform sampler2D u_source;      // linear filtering, clamp to edge (the pass binds a sampler)
 uniform int u_mouth_pass;        // 0: skin triangles, 1: mouth-interior triangles
 uniform float u_mouth_darkness;  // 0 = plain texture .. 1 = full mouth shade
 uniform vec3 u_mouth_top;        // RGB 0..1, near the upper teeth
 uniform vec3 u_mouth_bottom;     // RGB 0..1, towards the tongue
-uniform vec3 u_tint_color;       // RGB 0..1, the skin colour for closing lids
 uniform vec2 u_mask_center;      // pixels
 uniform vec2 u_mask_inv_axes;    // 1 / semi-axes, pixels^-1
 uniform vec2 u_mask_rot;         // (cos, sin) of the mask angle
@@ -35,7 +35,7 @@ void main() {
     return;
   }
   vec4 c = texture(u_source, v_uv);
-  if (v_tint > 0.0) c.rgb = mix(c.rgb, u_tint_color, v_tint);
+  if (v_tint > 0.0) c.rgb = mix(c.rgb, v_tint_color, v_tint);
   if (u_mouth_pass == 1) {
     // A touch lighter under the upper lip, darkest towards the lower lip (the
     // stretched texture inside must not show as streaks).

@@ -47,7 +47,7 @@ struct StateGuard {
   }
 };
 
-constexpr int kFloatsPerVertex = 6;  // position.xy, texcoord.xy, mouth_v, tint
+constexpr int kFloatsPerVertex = 9;  // position.xy, texcoord.xy, mouth_v, tint, tint colour.rgb
 
 }  // namespace
 
@@ -79,7 +79,6 @@ bool MeshWarpPass::init() {
   u_.mouth_darkness = glGetUniformLocation(p, "u_mouth_darkness");
   u_.mouth_top = glGetUniformLocation(p, "u_mouth_top");
   u_.mouth_bottom = glGetUniformLocation(p, "u_mouth_bottom");
-  u_.tint_color = glGetUniformLocation(p, "u_tint_color");
   u_.mask_center = glGetUniformLocation(p, "u_mask_center");
   u_.mask_inv_axes = glGetUniformLocation(p, "u_mask_inv_axes");
   u_.mask_rot = glGetUniformLocation(p, "u_mask_rot");
@@ -102,6 +101,8 @@ bool MeshWarpPass::init() {
   glVertexAttribPointer(2, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(4 * sizeof(float)));
   glEnableVertexAttribArray(3);
   glVertexAttribPointer(3, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(5 * sizeof(float)));
+  glEnableVertexAttribArray(4);
+  glVertexAttribPointer(4, 3, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(6 * sizeof(float)));
   glBindVertexArray(static_cast<GLuint>(vao_before));
   glBindBuffer(GL_ARRAY_BUFFER, 0);
 
@@ -155,7 +156,7 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   }
   const size_t n = mesh.positions.size();
   if (mesh.size.width <= 0 || mesh.size.height <= 0 || n == 0 || mesh.texcoords.size() != n ||
-      mesh.mouth_v.size() != n || mesh.tint.size() != n || source_texture == 0) {
+      mesh.mouth_v.size() != n || mesh.tint.size() != n || mesh.tint_bgr.size() != n || source_texture == 0) {
     error_ = "mesh warp pass: empty or inconsistent mesh";
     return 0;
   }
@@ -173,14 +174,18 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
     v[3] = mesh.texcoords[i].y;
     v[4] = mesh.mouth_v[i];
     v[5] = mesh.tint[i];
+    v[6] = mesh.tint_bgr[i][2] / 255.f;  // RGB 0..1
+    v[7] = mesh.tint_bgr[i][1] / 255.f;
+    v[8] = mesh.tint_bgr[i][0] / 255.f;
   }
   std::vector<GLuint> indices;
-  indices.reserve(3 * (mesh.triangles.size() + mesh.mouth_triangles.size()));
+  indices.reserve(3 * (mesh.eye_triangles.size() + mesh.triangles.size() + mesh.mouth_triangles.size()));
   auto push = [&](const std::vector<cv::Vec3i>& tris) {
     for (const auto& t : tris)
       if (t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && static_cast<size_t>(std::max({t[0], t[1], t[2]})) < n)
         for (int k = 0; k < 3; ++k) indices.push_back(static_cast<GLuint>(t[k]));
   };
+  push(mesh.eye_triangles);  // first: the lids drawn after cover a collapsed eye
   push(mesh.triangles);
   const GLsizei skin_count = static_cast<GLsizei>(indices.size());
   push(mesh.mouth_triangles);
@@ -212,13 +217,12 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   program_.use();
   const FeatherMask& fm = mesh.mask;
   auto rgb = [](const cv::Vec3f& bgr) { return cv::Vec3f(bgr[2] / 255.f, bgr[1] / 255.f, bgr[0] / 255.f); };
-  const cv::Vec3f top = rgb(mesh.mouth_top_bgr), bottom = rgb(mesh.mouth_bottom_bgr), tint = rgb(mesh.tint_bgr);
+  const cv::Vec3f top = rgb(mesh.mouth_top_bgr), bottom = rgb(mesh.mouth_bottom_bgr);
   glUniform2f(u_.size, static_cast<float>(width_), static_cast<float>(height_));
   glUniform1i(u_.source, 0);
   glUniform1f(u_.mouth_darkness, mesh.mouth_darkness);
   glUniform3f(u_.mouth_top, top[0], top[1], top[2]);
   glUniform3f(u_.mouth_bottom, bottom[0], bottom[1], bottom[2]);
-  glUniform3f(u_.tint_color, tint[0], tint[1], tint[2]);
   glUniform2f(u_.mask_center, fm.center.x, fm.center.y);
   glUniform2f(u_.mask_inv_axes, 1.f / fm.semi_axes.x, 1.f / fm.semi_axes.y);
   glUniform2f(u_.mask_rot, std::cos(fm.angle), std::sin(fm.angle));

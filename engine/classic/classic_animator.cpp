@@ -1,6 +1,7 @@
 #include "classic/classic_animator.h"
 
 #include "classic/landmark_retargeting.h"
+#include "classic/lid_curve.h"
 #include "vision/face_detector.h"
 
 #include <algorithm>
@@ -12,9 +13,18 @@ namespace lp {
 namespace {
 
 constexpr float kDegToRad = 3.14159265358979f / 180.f;
-// How much of the skin colour a fully closed upper lid takes on (between the
-// lashes and the crease).
-constexpr float kLidTint = 0.6f;
+// Closing lids. The open eye's lashes and crease must not show through a
+// closed lid, and the closed lid must read as lit skin (a dark band above the
+// lash line reads as an open eye, to people and to the landmark detector): a
+// fully closed lid takes kLidTint of a skin colour, a touch darker at the top
+// of the lashes than at the crease.
+constexpr float kLidTint = 0.9f;
+constexpr float kLashRowShade = 0.9f;
+constexpr float kCreaseRowShade = 1.05f;
+// The lower lid's rim (waterline, lower lashes) would show as a second dark
+// band under a closed eye: its texture slides down by this share of the lid
+// opening as the eye closes, so the closed line is the one dark line.
+constexpr float kLowerLidSlide = 0.3f;
 
 std::string label(const std::string& name) { return name.empty() ? std::string("source image") : name; }
 
@@ -48,6 +58,17 @@ cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
     out[k] = 0.95f * ch[k][ch[k].size() / 2];
   }
   return out;
+}
+
+// Where an upper-lid vertex samples the source when its eye is closed
+// (`closure` 0..1): the lid band borrows skin from above, because the skin
+// that was folded into the crease when the eye was open is not in the picture.
+// The lashes' row slides up towards the crease, the crease towards the brow.
+cv::Point2f closing_lid_texcoord(const FaceMesh& mesh, const EyelidColumn& col, bool crease_row, float closure) {
+  if (!crease_row) return mesh.vertices[col.lash] + (mesh.vertices[col.crease] - mesh.vertices[col.lash]) * (0.6f * closure);
+  const int brow = col.eye == 0 ? 19 : 24;
+  const cv::Point2f brow_px = (mesh.vertices[brow] + mesh.vertices[brow + (col.eye == 0 ? 1 : -1)]) * 0.5f;
+  return mesh.vertices[col.crease] + (brow_px - mesh.vertices[col.crease]) * (0.3f * closure);
 }
 
 // Fold guard: a driving face can move landmarks further than the mesh can
@@ -100,6 +121,12 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   src->mesh = std::move(mesh.mesh);
   src->openness = compute_openness(face.landmarks);
   src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
+  src->lid_bgr.assign(src->mesh.vertices.size(), src->skin_bgr);
+  for (const EyelidColumn& col : src->mesh.eyelid_columns) {
+    if (col.lash >= 0) src->lid_bgr[col.lash] = src->skin_bgr * kLashRowShade;
+    if (col.crease >= 0)
+      for (int k = 0; k < 3; ++k) src->lid_bgr[col.crease][k] = std::min(255.f, src->skin_bgr[k] * kCreaseRowShade);
+  }
   r.source = std::move(src);
   return r;
 }
@@ -225,6 +252,16 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
     for (int k = 0; k < 3; ++k)
       if (inf.weight[k] != 0.f) qv[v] += (q[inf.landmark[k]] - mesh.face_units[inf.landmark[k]]) * inf.weight[k];
   }
+  // Synthesised lid margins lie on the driven lid's curve; the rows above them
+  // follow their share of it (the influence above gave the brow's share).
+  const UpperLidCurve lid_curves[2] = {UpperLidCurve::fit(&qv[36]), UpperLidCurve::fit(&qv[42])};
+  for (const EyelidColumn& col : mesh.eyelid_columns) {
+    if (col.curve_side < 0 || !lid_curves[col.eye].valid()) continue;
+    qv[col.margin] = lid_curves[col.eye].between_corner_and_lid(col.curve_side);
+    const cv::Point2f moved = qv[col.margin] - mesh.face_units[col.margin];
+    if (col.lash >= 0) qv[col.lash] += moved * (1.f - EyelidColumn::kLashRow);
+    if (col.crease >= 0) qv[col.crease] += moved * (1.f - EyelidColumn::kCreaseRow);
+  }
   for (int eye = 0; eye < 2; ++eye) {
     const int f = eye == 0 ? 36 : 42;
     const int pv = eye == 0 ? mesh.pupil_right : mesh.pupil_left;
@@ -238,6 +275,7 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
       const float len = static_cast<float>(cv::norm(q[f + 3] - q[f]));
       qv[pv] += cv::Point2f(e.pupil_x / 15.f * 0.18f * len, e.pupil_y / 15.f * 0.12f * len) * open;
     }
+    if (lid_curves[eye].valid()) qv[pv] = lid_curves[eye].clamp_inside(qv[pv]);
   }
 
   WarpMesh out;
@@ -247,31 +285,34 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
   out.texcoords = mesh.vertices;
   out.mouth_v.assign(mesh.vertices.size(), 0.f);
   out.tint.assign(mesh.vertices.size(), 0.f);
-  out.tint_bgr = src.skin_bgr;
+  out.tint_bgr = src.lid_bgr;
   for (int i : {65, 66, 67}) out.mouth_v[i] = 1.f;
   out.mouth_v[60] = out.mouth_v[64] = 0.5f;
   out.triangles = mesh.triangles;
+  out.eye_triangles = mesh.eye_triangles;
   out.mouth_triangles = mesh.mouth_triangles;
   out.mouth_polygon.assign(out.positions.begin() + 60, out.positions.begin() + 68);
   out.mouth_darkness = 0.92f * std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
-  // A closing lid shows skin that was folded into the crease when the eye was
-  // open; we have no such skin, so the lid band borrows it from above: the
-  // texture slides up from the lashes towards the brow as the eye closes.
+  // Closing lids: the upper lid band borrows skin from above
+  // (closing_lid_texcoord) and takes on the lid colour, so the lashes and the
+  // crease of the open eye do not show through; the lower lid's rim slides down
+  // out of the closed line.
   for (int eye = 0; eye < 2; ++eye) {
     const float src_ratio = eye == 0 ? so.right_eye : so.left_eye;
     const float target = eye == 0 ? t.right_eye : t.left_eye;
     if (src_ratio < 0.05f || target >= src_ratio) continue;
     const float closure = std::clamp(1.f - target / src_ratio, 0.f, 1.f);
-    const int brow = eye == 0 ? 19 : 24;
-    for (int k = 0; k < 2; ++k) {
-      const int lash = mesh.lash_vertex[eye][k], crease = mesh.crease_vertex[eye][k];
-      if (lash < 0 || crease < 0) continue;
-      const cv::Point2f brow_px = (mesh.vertices[brow] + mesh.vertices[brow + (eye == 0 ? 1 : -1)]) * 0.5f;
-      out.texcoords[lash] += (mesh.vertices[crease] - mesh.vertices[lash]) * (0.6f * closure);
-      out.texcoords[crease] += (brow_px - mesh.vertices[crease]) * (0.45f * closure);
-      out.tint[lash] = kLidTint * closure;
-      out.tint[crease] = kLidTint * closure;
+    for (const EyelidColumn& col : mesh.eyelid_columns) {
+      if (col.eye != eye || col.lash < 0 || col.crease < 0) continue;
+      for (bool crease_row : {false, true}) {
+        const int v = crease_row ? col.crease : col.lash;
+        out.texcoords[v] = closing_lid_texcoord(mesh, col, crease_row, closure);
+        out.tint[v] = kLidTint * closure;
+      }
     }
+    const int f = eye == 0 ? 36 : 42;
+    for (auto [up, low] : {std::pair{f + 1, f + 5}, {f + 2, f + 4}})
+      out.texcoords[low] += (mesh.vertices[low] - mesh.vertices[up]) * (kLowerLidSlide * closure);
   }
   out.mask = mesh.mask;
   out.eye_open_right = t.right_eye;

@@ -68,7 +68,8 @@ ClassicBenchResult run_classic_bench(const ClassicBenchOptions& opts) {
     return r;
   }
   r.mesh_vertices = prep.source->mesh.num_vertices();
-  r.mesh_triangles = static_cast<int>(prep.source->mesh.triangles.size() + prep.source->mesh.mouth_triangles.size());
+  r.mesh_triangles = static_cast<int>(prep.source->mesh.eye_triangles.size() + prep.source->mesh.triangles.size() +
+                                      prep.source->mesh.mouth_triangles.size());
 
   cv::VideoCapture cap(opts.driving_path);
   if (!cap.isOpened()) {

@@ -1,5 +1,7 @@
 #include "classic/face_mesh.h"
 
+#include "classic/lid_curve.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -184,36 +186,50 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     return result;
   }
 
-  // Upper-lid skin: two vertices above each upper-lid point (see below).
+  // Upper lid: columns at the lid points and halfway between them and the
+  // corners (on the UpperLidCurve), each with two vertices above it.
   struct Attached {
-    int vertex, landmark;
-    float share;  // of the landmark's motion it follows
+    int vertex, margin;
+    float share;  // of the margin's motion it follows
   };
   std::vector<Attached> attached;
   for (int e : {0, 1}) {
     const int f = 36 + 6 * e;
-    const cv::Point2f u = q[f + 3] - q[f];
-    cv::Point2f n(u.y, -u.x);
-    if (n.y > 0) n = -n;
-    n *= 1.f / std::max(1e-4f, static_cast<float>(std::hypot(n.x, n.y)));
-    for (int up : {f + 1, f + 2}) {
-      // Two rows between the lid margin and the brow above it: the top of the
-      // lashes (1/5 of the way) and the crease (1/2). Each follows lid and brow
-      // in proportion to where it sits, so lid, lashes, crease and brow keep
-      // their order whatever moves (no folds), the lashes move with the lid
-      // instead of being stretched over a closed eye, and the lid skin below
-      // the crease covers the eye.
-      const int brow_above = up == 37 ? 19 : up == 38 ? 20 : up == 43 ? 23 : 24;
-      const float to_brow = std::max(0.05f, (q[brow_above] - q[up]).dot(n));
-      for (int row = 0; row < 2; ++row) {
-        const float frac = row == 0 ? 0.2f : 0.5f;
-        const int v = b.add_face_units(q[up] + n * (frac * to_brow), MeshVertexKind::Eyelid, 1.f, false);
-        if (v < 0) continue;
-        (row == 0 ? m.lash_vertex : m.crease_vertex)[e][up - f - 1] = v;
-        m.influence[v].landmark = {up, brow_above, up};
-        m.influence[v].weight = {1.f - frac, frac, 0.f};
-        attached.push_back({v, up, 1.f - frac});
+    const UpperLidCurve curve = UpperLidCurve::fit(&m.face_units[f]);
+    if (!curve.valid()) continue;
+    // Brows above: the corners' columns take the outer/inner brow points.
+    const int brow_of[4] = {e == 0 ? 18 : 22, e == 0 ? 19 : 23, e == 0 ? 20 : 24, e == 0 ? 21 : 25};
+    for (int c = 0; c < 4; ++c) {
+      EyelidColumn col;
+      col.eye = e;
+      col.brow = brow_of[c];
+      if (c == 1 || c == 2) {
+        col.margin = f + c;
+      } else {
+        col.curve_side = c == 0 ? 0 : 1;
+        col.margin = b.add_face_units(curve.between_corner_and_lid(col.curve_side), MeshVertexKind::Eyelid, 1.f, false);
+        if (col.margin < 0) continue;
       }
+      // Two rows between the lid margin and the brow above it: the top of the
+      // lashes (1/5 of the way) and the crease (1/2). Each follows margin and
+      // brow in proportion to where it sits, so lid, lashes, crease and brow
+      // keep their order whatever moves (no folds), the lashes move with the
+      // lid instead of being stretched over a closed eye, and the lid skin
+      // below the crease covers the eye.
+      const cv::Point2f at = m.face_units[col.margin];
+      const float to_brow = std::max(0.05f, (q[col.brow] - at).dot(curve.n));
+      for (int row = 0; row < 2; ++row) {
+        const float frac = row == 0 ? EyelidColumn::kLashRow : EyelidColumn::kCreaseRow;
+        const int v = b.add_face_units(at + curve.n * (frac * to_brow), MeshVertexKind::Eyelid, 1.f, false);
+        if (v < 0) continue;
+        (row == 0 ? col.lash : col.crease) = v;
+        // Landmark margins move through the influence; synthesised ones are
+        // placed by the animator, which adds their share (see attached).
+        m.influence[v].landmark = {col.margin < kNumLandmarks ? col.margin : col.brow, col.brow, col.brow};
+        m.influence[v].weight = {col.margin < kNumLandmarks ? 1.f - frac : 0.f, frac, 0.f};
+        attached.push_back({v, col.margin, 1.f - frac});
+      }
+      m.eyelid_columns.push_back(col);
     }
   }
 
@@ -283,10 +299,13 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
   std::vector<cv::Point2f> topo_q = m.face_units;
   for (auto [up, low] : {std::pair{37, 41}, {38, 40}, {43, 47}, {44, 46}})
     topo_q[up].y = std::min(topo_q[up].y, topo_q[low].y - 0.12f);
+  for (const EyelidColumn& col : m.eyelid_columns)
+    if (col.curve_side >= 0)
+      topo_q[col.margin] = UpperLidCurve::fit(&topo_q[36 + 6 * col.eye]).between_corner_and_lid(col.curve_side);
   for (auto [in, out] : {std::pair{61, 50}, {62, 51}, {63, 52}, {65, 56}, {66, 57}, {67, 58}})
     topo_q[in] = topo_q[in] + (topo_q[out] - topo_q[in]) * 0.4f;
   for (const Attached& a : attached)
-    topo_q[a.vertex] = m.face_units[a.vertex] + (topo_q[a.landmark] - m.face_units[a.landmark]) * a.share;
+    topo_q[a.vertex] = m.face_units[a.vertex] + (topo_q[a.margin] - m.face_units[a.margin]) * a.share;
   for (int e : {0, 1}) {
     const int f = 36 + 6 * e;
     topo_q[e == 0 ? m.pupil_right : m.pupil_left] =
@@ -341,15 +360,34 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
   // The contours of the eyes and lips must be mesh edges (Delaunay does not
   // promise it): flip the edges that cross them.
   std::vector<std::pair<int, int>> required;
-  for (int i = 0; i < 6; ++i) {
-    required.emplace_back(36 + i, 36 + (i + 1) % 6);
-    required.emplace_back(42 + i, 42 + (i + 1) % 6);
+  std::vector<int> eye_contour[2];  // each eye's contour, upper lid with its synthesised margins
+  for (int e : {0, 1}) {
+    const int f = 36 + 6 * e;
+    std::vector<int>& contour = eye_contour[e];
+    contour = {f, f + 1, f + 2, f + 3, f + 4, f + 5};
+    for (const EyelidColumn& col : m.eyelid_columns) {
+      if (col.eye != e || col.curve_side < 0) continue;
+      const int next = col.curve_side == 0 ? f + 1 : f + 3;  // a synthesised margin sits just before it
+      contour.insert(std::find(contour.begin(), contour.end(), next), col.margin);
+    }
+    for (size_t i = 0; i < contour.size(); ++i) required.emplace_back(contour[i], contour[(i + 1) % contour.size()]);
   }
   for (int i = 0; i < 12; ++i) required.emplace_back(48 + i, 48 + (i + 1) % 12);
   for (int i = 0; i < 8; ++i) required.emplace_back(60 + i, 60 + (i + 1) % 8);
   for (auto [a, c] : required) enforce_edge(all, topo, a, c);
 
   std::vector<cv::Point2f> inner_lip(topo.begin() + 60, topo.begin() + 68);
+  // Eye triangles: all three corners on one eye's contour or its centre, inside
+  // the contour.
+  std::vector<int> eye_of(topo.size(), -1);
+  std::vector<cv::Point2f> eye_polygon[2];
+  for (int e : {0, 1}) {
+    for (int v : eye_contour[e]) {
+      eye_of[v] = e;
+      eye_polygon[e].push_back(topo[v]);
+    }
+    eye_of[e == 0 ? m.pupil_right : m.pupil_left] = e;
+  }
   std::vector<int> used(topo.size(), 0);
   for (auto idx : all) {
     // Consistent orientation (positive signed area in the topology shape).
@@ -357,7 +395,10 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     const bool lip_points = idx[0] >= 60 && idx[0] < 68 && idx[1] >= 60 && idx[1] < 68 && idx[2] >= 60 && idx[2] < 68;
     const cv::Point2f centroid = (topo[idx[0]] + topo[idx[1]] + topo[idx[2]]) * (1.f / 3.f);
     const bool mouth = lip_points && cv::pointPolygonTest(inner_lip, centroid, false) > 0;
-    (mouth ? m.mouth_triangles : m.triangles).push_back(idx);
+    const int e = eye_of[idx[0]];
+    const bool eye = e >= 0 && eye_of[idx[1]] == e && eye_of[idx[2]] == e &&
+                     cv::pointPolygonTest(eye_polygon[e], centroid, false) > 0;
+    (mouth ? m.mouth_triangles : eye ? m.eye_triangles : m.triangles).push_back(idx);
     for (int k = 0; k < 3; ++k) used[idx[k]] = 1;
   }
   for (int i = 0; i < kNumLandmarks; ++i)

@@ -28,8 +28,9 @@ namespace lp {
 enum class MeshVertexKind : std::uint8_t {
   Landmark,  // 0..67
   Pupil,     // centre of an eye (moved by the pupil sliders, collapses when the eye closes)
-  Eyelid,    // upper-lid skin above the lid margin: slides down with the lid, so the
-             // lashes move with it instead of being stretched over the closed eye
+  Eyelid,    // upper-lid margin between corner and lid landmark, and the skin above
+             // the margin: slides down with the lid, so the lashes move with it
+             // instead of being stretched over the closed eye
   Forehead,  // above the brows, up to the estimated hairline
   Neck,      // below the jaw
   Ring,      // falloff rings around the face (partial head motion)
@@ -44,6 +45,18 @@ struct VertexInfluence {
   std::array<float, 3> weight{{0.f, 0.f, 0.f}};
 };
 
+struct EyelidColumn {
+  // Heights of the rows above the margin, as shares of the way to the brow.
+  static constexpr float kLashRow = 0.2f;
+  static constexpr float kCreaseRow = 0.5f;
+  int eye = 0;          // 0 = points 36-41, 1 = points 42-47
+  int margin = -1;      // the lid-margin vertex: a landmark, or a synthesised one
+  int curve_side = -1;  // synthesised margins: UpperLidCurve::between_corner_and_lid(side); -1 for landmarks
+  int brow = 0;         // the brow landmark above it
+  int lash = -1;        // top of the lashes (1/5 of the way to the brow), -1 if absent
+  int crease = -1;      // the lid crease (1/2 of the way), -1 if absent
+};
+
 struct FaceMesh {
   cv::Size image_size;
   std::vector<cv::Point2f> vertices;    // source image pixels; [0, 68) are the landmarks
@@ -51,14 +64,15 @@ struct FaceMesh {
   std::vector<MeshVertexKind> kinds;
   std::vector<float> pose_weight;           // share of the head motion: 1 on the face .. 0 at anchors
   std::vector<VertexInfluence> influence;   // expression following (non-landmarks)
-  std::vector<cv::Vec3i> triangles;         // skin + eye interiors
+  std::vector<cv::Vec3i> eye_triangles;     // inside the eye contours (collapse when an eye closes)
+  std::vector<cv::Vec3i> triangles;         // skin (never folds: the animator's fold guard)
   std::vector<cv::Vec3i> mouth_triangles;   // inside the inner-lip polygon 60..67
   int pupil_right = -1;                     // vertex index of the image-left eye's centre
   int pupil_left = -1;
-  // Upper-lid skin vertices per eye (0 = points 36-41) and lid point (37/38,
-  // 43/44): the top of the lashes and the lid crease; -1 if absent.
-  int lash_vertex[2][2] = {{-1, -1}, {-1, -1}};
-  int crease_vertex[2][2] = {{-1, -1}, {-1, -1}};
+  // The upper lid as columns from the margin up: the lid landmarks (37, 38,
+  // 43, 44) and the margin vertices between them and the corners (on the
+  // UpperLidCurve), each with the top of its lashes and the lid crease above.
+  std::vector<EyelidColumn> eyelid_columns;
   bool mouth_contour_complete = false;      // every inner-lip edge is a mesh edge
   FaceFrame frame;                          // source face frame
   HeadModel head;                           // source head model (face units)

@@ -1,5 +1,7 @@
 #include "classic/landmark_retargeting.h"
 
+#include "classic/lid_curve.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -14,31 +16,41 @@ float norm(const cv::Point2f& a) { return std::sqrt(dot(a, a)); }
 
 void set_eye_openness(Landmarks68& q, int eye, float target) {
   const int f = eye == 0 ? 36 : 42;
-  const int c0 = f, c1 = f + 3;
-  const float len = norm(q[c1] - q[c0]);
+  const float len = norm(q[f + 3] - q[f]);
   if (len < 1e-4f) return;
-  const cv::Point2f u = (q[c1] - q[c0]) * (1.f / len);
-  cv::Point2f n(u.y, -u.x);  // the lid normal, pointing up the face (towards the brow)
-  if (n.y > 0) n = -n;
   target = std::max(0.f, target);
-  // Brow above this eye (its middle three points).
-  const int b = eye == 0 ? 18 : 23;
-  const cv::Point2f brow = (q[b] + q[b + 1] + q[b + 2]) * (1.f / 3.f);
   const std::pair<int, int> pairs[2] = {{f + 1, f + 5}, {f + 2, f + 4}};  // (upper, lower)
   const float d1 = norm(q[f + 1] - q[f + 5]), d2 = norm(q[f + 2] - q[f + 4]);
   const float current = 0.5f * (d1 + d2) / len;
   if (std::abs(current - target) < 1e-6f) return;  // exactly as is (the identity stays exact)
-  for (auto [up, low] : pairs) {
-    // Each lid pair keeps its share of the opening (the lid's curve), unless
-    // the eye was closed and there is no share to keep.
-    const float before = norm(q[up] - q[low]);
-    const float dist = current > 0.02f ? before * target / current : target * len;
-    // The lower lid takes a part of the closing (as in a real blink).
-    q[low] += n * (0.3f * (before - dist));
-    const float along = dot(q[up] - q[low], u);
-    float h = std::sqrt(std::max(0.f, dist * dist - along * along));
-    h = std::min(h, std::max(0.f, dot(brow - q[low], n) - 0.12f));
-    q[up] = q[low] + u * along + n * h;
+  // Each lid pair keeps its share of the opening (the lid's curve), unless the
+  // eye was closed and there is no share to keep. The lower lid takes a part of
+  // the closing (as in a real blink).
+  float dist[2];
+  const UpperLidCurve before = UpperLidCurve::fit(&q[f]);
+  for (int k = 0; k < 2; ++k) {
+    const auto [up, low] = pairs[k];
+    const float was = norm(q[up] - q[low]);
+    dist[k] = current > 0.02f ? was * target / current : target * len;
+    q[low] += before.n * (0.3f * (was - dist[k]));
+  }
+  // The upper points stand on the (moved) lower lid, at their own place along
+  // the eye, as high as the wanted opening needs: a closed eye's upper lid lies
+  // on the lower lid all along, not just at the lid points.
+  const UpperLidCurve lid = UpperLidCurve::fit(&q[f]);
+  const int b = eye == 0 ? 18 : 23;  // brow above this eye (its middle three points)
+  const cv::Point2f brow = (q[b] + q[b + 1] + q[b + 2]) * (1.f / 3.f);
+  const float brow_height = dot(brow - lid.corner0, lid.n) / len;
+  for (int k = 0; k < 2; ++k) {
+    const auto [up, low] = pairs[k];
+    const float x = dot(q[up] - lid.corner0, lid.u) / len;
+    const float base = lid.lower_height(x);
+    const float along = x - dot(q[low] - lid.corner0, lid.u) / len;
+    const float rise = dot(q[low] - lid.corner0, lid.n) / len - base;  // from the lid line up to the lower point
+    const float want = dist[k] / len;
+    float h = std::sqrt(std::max(0.f, want * want - along * along)) + rise;
+    h = std::clamp(h, 0.f, std::max(0.f, brow_height - base - 0.12f / len));
+    q[up] = lid.corner0 + lid.u * (x * len) + lid.n * ((base + h) * len);
   }
 }
 

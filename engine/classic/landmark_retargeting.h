@@ -11,8 +11,11 @@ namespace lp {
 
 // Sets the eye ratio of one eye (0 = points 36-41, the image-left eye;
 // 1 = points 42-47) to `target` by moving the upper lid along the eye's normal
-// (the lower lid stays). target 0 puts the upper lid on the lower lid: the eye
-// is really closed. The lid never rises into the brow.
+// (the lower lid rises by 30% of the closing, as in a real blink). Each upper
+// point stands on the lower lid (the polyline corner, lower points, corner) at
+// its own place along the eye, raised as far as the wanted opening needs, so
+// target 0 puts the upper lid on the lower lid: the eye is really closed. The
+// lid never rises into the brow.
 void set_eye_openness(Landmarks68& q, int eye, float target);
 
 // Sets the lip ratio to `target` (>= 0) by moving the lower lip, the mouth

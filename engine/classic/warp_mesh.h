@@ -38,8 +38,11 @@ struct WarpMesh {
   std::vector<cv::Point2f> texcoords;   // where each vertex samples the source (source pixels)
   std::vector<float> mouth_v;           // per vertex: 0 = upper inner lip .. 1 = lower inner lip
   std::vector<float> tint;              // per vertex 0..1: share of tint_bgr in the colour (closing lids)
-  std::vector<cv::Vec3i> triangles;     // skin triangles (drawn first)
-  std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn second, shaded)
+  std::vector<cv::Vec3i> eye_triangles;  // inside the eye contours (drawn first: a closing eye
+                                        // collapses them, and a sliver that tips over is covered
+                                        // by the lids, drawn after)
+  std::vector<cv::Vec3i> triangles;     // skin triangles (drawn second)
+  std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn last, shaded)
   std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour 60..67 (for overlays)
 
   // Mouth interior: colour = mix(texel, mix(top, bottom, v), darkness * (0.85 + 0.15 v)),
@@ -49,10 +52,10 @@ struct WarpMesh {
   cv::Vec3f mouth_top_bgr{52.f, 52.f, 74.f};   // 0..255, near the upper teeth
   cv::Vec3f mouth_bottom_bgr{20.f, 16.f, 36.f};
 
-  // Every triangle: colour = mix(texel, tint_bgr, tint), tint interpolated
-  // per pixel: a closing lid takes on the skin's colour instead of showing the
-  // dark eye socket stretched over the eye.
-  cv::Vec3f tint_bgr{150.f, 170.f, 210.f};  // 0..255, the face's skin colour
+  // Every triangle: colour = mix(texel, tint_bgr, tint), both interpolated
+  // per pixel: a closing lid takes on the lid's skin colour instead of showing
+  // the lashes and the crease of the open eye stretched over it.
+  std::vector<cv::Vec3f> tint_bgr;  // per vertex, 0..255
 
   FeatherMask mask;  // where the warp is composited over the source
 

@@ -32,20 +32,23 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
                c1 = (static_cast<double>(P2.x) * P0.y - static_cast<double>(P0.x) * P2.y) * inv;
   const cv::Point2f T0 = mesh.texcoords[tri[0]], T1 = mesh.texcoords[tri[1]], T2 = mesh.texcoords[tri[2]];
   const float m0 = mesh.mouth_v[tri[0]], m1 = mesh.mouth_v[tri[1]], m2 = mesh.mouth_v[tri[2]];
-  const float k0 = mesh.tint[tri[0]], k1 = mesh.tint[tri[1]], k2 = mesh.tint[tri[2]];
+  // Tint amount and colour, interpolated separately (as the GL varyings are).
+  const cv::Vec4f K0(mesh.tint[tri[0]], mesh.tint_bgr[tri[0]][0], mesh.tint_bgr[tri[0]][1], mesh.tint_bgr[tri[0]][2]);
+  const cv::Vec4f K1(mesh.tint[tri[1]], mesh.tint_bgr[tri[1]][0], mesh.tint_bgr[tri[1]][1], mesh.tint_bgr[tri[1]][2]);
+  const cv::Vec4f K2(mesh.tint[tri[2]], mesh.tint_bgr[tri[2]][0], mesh.tint_bgr[tri[2]][1], mesh.tint_bgr[tri[2]][2]);
   constexpr double kEps = -1e-7;
   for (int y = y0; y <= y1; ++y) {
     float* mx = mapx.ptr<float>(y - roi.y) - roi.x;
     float* my = mapy.ptr<float>(y - roi.y) - roi.x;
     float* mm = mouth ? mouth->ptr<float>(y - roi.y) - roi.x : nullptr;
-    float* mt = tint.ptr<float>(y - roi.y) - roi.x;
+    cv::Vec4f* mt = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
     const double l0y = b0 * y + c0, l1y = b1 * y + c1;
     for (int x = x0; x <= x1; ++x) {
       const double l0 = a0 * x + l0y, l1 = a1 * x + l1y, l2 = 1.0 - l0 - l1;
       if (l0 < kEps || l1 < kEps || l2 < kEps) continue;
       mx[x] = static_cast<float>(l0 * T0.x + l1 * T1.x + l2 * T2.x);
       my[x] = static_cast<float>(l0 * T0.y + l1 * T1.y + l2 * T2.y);
-      mt[x] = static_cast<float>(l0 * k0 + l1 * k1 + l2 * k2);
+      for (int k = 0; k < 4; ++k) mt[x][k] = static_cast<float>(l0 * K0[k] + l1 * K1[k] + l2 * K2[k]);
       if (mm) mm[x] = static_cast<float>(l0 * m0 + l1 * m1 + l2 * m2);
     }
   }
@@ -63,7 +66,7 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
     const auto* s = source.ptr<cv::Vec<uchar, C>>(y);
     const auto* w = warped.ptr<cv::Vec<uchar, C>>(y - roi.y) - roi.x;
     const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
-    const float* tv = tint.ptr<float>(y - roi.y) - roi.x;
+    const cv::Vec4f* tv = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
     auto* o = out.ptr<cv::Vec<uchar, C>>(y);
     const float dy = y - fm.center.y;
     for (int x = roi.x; x < roi.x + roi.width; ++x) {
@@ -75,8 +78,8 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
       if (m <= 0.f) continue;  // outside the region: the source pixel, untouched
       float c[4];
       for (int k = 0; k < C; ++k) c[k] = w[x][k];
-      if (tv[x] > 0.f)
-        for (int k = 0; k < 3; ++k) c[k] = c[k] + (mesh.tint_bgr[k] - c[k]) * tv[x];
+      if (tv[x][0] > 0.f)
+        for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
       if (mv[x] >= 0.f) {  // mouth interior
         const float f = std::min(1.f, mv[x]);
         const float amount = dark * (0.85f + 0.15f * f);
@@ -103,7 +106,7 @@ cv::Mat render_mask(const WarpMesh& mesh) {
 cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   if (source.empty() || source.size() != mesh.size || (source.type() != CV_8UC3 && source.type() != CV_8UC4) ||
       mesh.positions.size() != mesh.texcoords.size() || mesh.mouth_v.size() != mesh.positions.size() ||
-      mesh.tint.size() != mesh.positions.size())
+      mesh.tint.size() != mesh.positions.size() || mesh.tint_bgr.size() != mesh.positions.size())
     return {};
   cv::Mat out = source.clone();
   const cv::Rect roi = mesh.mask.bounding_rect(mesh.size);
@@ -119,11 +122,12 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
     }
   }
   cv::Mat mouth(roi.size(), CV_32FC1, cv::Scalar(-1.f));
-  cv::Mat tint(roi.size(), CV_32FC1, cv::Scalar(0.f));
+  cv::Mat tint(roi.size(), CV_32FC4, cv::Scalar::all(0.f));  // amount, b, g, r
   const int n = static_cast<int>(mesh.positions.size());
   auto valid = [n](const cv::Vec3i& t) { return t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && t[0] < n && t[1] < n && t[2] < n; };
-  for (const auto& t : mesh.triangles)
-    if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, nullptr);
+  for (const auto* list : {&mesh.eye_triangles, &mesh.triangles})
+    for (const auto& t : *list)
+      if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, nullptr);
   for (const auto& t : mesh.mouth_triangles)
     if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, &mouth);
 

@@ -65,6 +65,8 @@ TEST(ClassicMesh, CoversImageAndKeepsContours) {
     double sum = 0;
     for (const auto& t : m.triangles) sum += std::abs(area(m.vertices[t[0]], m.vertices[t[1]], m.vertices[t[2]]));
     for (const auto& t : m.mouth_triangles) sum += std::abs(area(m.vertices[t[0]], m.vertices[t[1]], m.vertices[t[2]]));
+    for (const auto& t : m.eye_triangles) sum += std::abs(area(m.vertices[t[0]], m.vertices[t[1]], m.vertices[t[2]]));
+    EXPECT_GE(m.eye_triangles.size(), 2u * 6u);  // each eye's contour (>= 6 points) fans around its centre
     const double image_area = static_cast<double>(src.bgr.cols) * src.bgr.rows;
     EXPECT_NEAR(sum / image_area, 1.0, 1e-3) << "triangles do not tile the image";
     EXPECT_EQ(count_folded_triangles(m.vertices, m.vertices, m.triangles), 0);
@@ -127,9 +129,10 @@ TEST(ClassicRender, IdentityKept) {
 }
 
 // Eye-open slider at 0 closes the eyes as the vision library sees them.
-// dlib's 68-point model never lets the lids meet: real closed eyes in d3.mp4's
-// blinks measure 0.11-0.12, open eyes 0.2-0.4. Our closed eyes measure
-// 0.11-0.145; the bound is 0.15 (the issue asks for 0.12, see the report).
+// dlib's 68-point model hardly ever lets the lids meet: real closed eyes in
+// d3.mp4's blinks measure 0.09-0.12, open eyes 0.2-0.4. Our closed eyes measure
+// s1 0.096, s5 0.118, s42 0.130; the bound is 0.14 (the issue asks for 0.12,
+// see the report).
 TEST(ClassicRetargeting, EyeSliderClosesEyes) {
   for (const char* name : {"s1.jpg", "s5.jpg", "s42.jpg"}) {
     SCOPED_TRACE(name);
@@ -147,8 +150,46 @@ TEST(ClassicRetargeting, EyeSliderClosesEyes) {
     const auto after = measure_openness(out);
     ASSERT_TRUE(after) << "no face found in the output";
     std::printf("%s eye-open 0: eye ratio %.3f -> %.3f\n", name, before->eyes(), after->eyes());
-    EXPECT_LT(after->eyes(), 0.15f);
+    EXPECT_LT(after->eyes(), 0.14f);
     EXPECT_LT(after->eyes(), 0.55f * before->eyes());
+  }
+}
+
+// A closed eye's upper lid lies on the lower lid all along the eye: the lid
+// landmarks and the margin vertices between them and the corners, so no lash
+// wedge stays up at the corners. The skin around it does not fold.
+TEST(ClassicRetargeting, ClosedUpperLidLiesOnLowerLid) {
+  LP_REQUIRE_SHARED("media/s5.jpg");
+  const LoadedSource src = load_source("s5.jpg");
+  ASSERT_TRUE(src.prepared);
+  const FaceMesh& mesh = src.prepared->mesh;
+  ASSERT_EQ(mesh.eyelid_columns.size(), 8u) << "4 lid columns per eye";
+  ClassicAnimator animator;
+  AnimationParams params;
+  params.eye_open_auto = false;
+  params.eye_open = 0.f;
+  const WarpMesh w = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
+  EXPECT_EQ(count_folded_triangles(w.texcoords, w.positions, w.triangles), 0);
+  for (int eye = 0; eye < 2; ++eye) {
+    const int f = 36 + 6 * eye;
+    // The lower lid as a polyline corner, f+5, f+4, corner.
+    const std::vector<cv::Point2f> lower = {w.positions[f], w.positions[f + 5], w.positions[f + 4], w.positions[f + 3]};
+    const float eye_len = static_cast<float>(cv::norm(w.positions[f + 3] - w.positions[f]));
+    for (const EyelidColumn& col : mesh.eyelid_columns) {
+      if (col.eye != eye) continue;
+      double dist = 1e9;
+      for (int i = 0; i < 3; ++i) {
+        const cv::Point2f a = lower[i], b = lower[i + 1], p = w.positions[col.margin];
+        const float t = std::clamp((p - a).dot(b - a) / std::max(1e-6f, (b - a).dot(b - a)), 0.f, 1.f);
+        dist = std::min(dist, cv::norm(p - (a + (b - a) * t)));
+      }
+      EXPECT_LT(dist, 0.02 * eye_len) << "eye " << eye << ": lid margin vertex " << col.margin << " is "
+                                      << dist << " px off the lower lid";
+    }
+    // Open (the source's own opening): the margins are where they were.
+    const WarpMesh open = animator.animate(*src.prepared, std::nullopt, AnimationParams{}, 0.0, no_idle());
+    for (const EyelidColumn& col : mesh.eyelid_columns)
+      EXPECT_LT(cv::norm(open.positions[col.margin] - mesh.vertices[col.margin]), 1e-3);
   }
 }
 
