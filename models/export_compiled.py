@@ -55,8 +55,8 @@ import torch  # noqa: E402
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
 from export_optimizations import (depth_stack_conv3d, fuse_spade_gamma_beta,  # noqa: E402
-                                  instance_norm_channels_last, pad_conv2d_outputs,
-                                  share_spade_condition)
+                                  instance_norm_channels_last, low_res_spade_condition,
+                                  pad_conv2d_outputs, share_spade_condition)
 from export_torchscript import as_tuple, example_inputs, write_json  # noqa: E402
 
 FORMAT = "livepuppet-aoti"
@@ -77,6 +77,7 @@ def rebuild(spec, torchscript_path):
     instance_norm_channels_last(model)
     share_spade_condition(model)
     fuse_spade_gamma_beta(model)
+    low_res_spade_condition(model)
     depth_stack_conv3d(model)
     pad_conv2d_outputs(model)
     return model.eval()

@@ -13,12 +13,14 @@ share_spade_condition(model): each SPADE residual block of G resizes the
 conditioning feature once for its norms instead of once per norm, and not at
 all where it already has the right size.
 
-Three more rewrites change state_dict keys and so serve only the compiled
+Four more rewrites change state_dict keys and so serve only the compiled
 (AOTInductor) packages of export_compiled.py: fuse_spade_gamma_beta (G's
-gamma and beta convolutions as one), depth_stack_conv3d (every 3-D
-convolution of F and W as one 2-D convolution over the depth slices whose
-output channels stack the depth taps, then a shifted sum) and
-pad_conv2d_outputs (output channels zero-padded to a multiple of 8).
+gamma and beta convolutions as one), low_res_spade_condition (the shared 3x3
+convolution of each SPADE norm on the 2x/4x upsampled condition computed at
+the condition's resolution), depth_stack_conv3d (every 3-D convolution of F
+and W as one 2-D convolution over the depth slices whose output channels
+stack the depth taps, then a shifted sum) and pad_conv2d_outputs (output
+channels zero-padded to a multiple of 8).
 
 Each rewrite is one replace_modules call: match a module type, build its
 replacement from it.
@@ -240,3 +242,84 @@ def pad_conv2d_outputs(module: nn.Module, align: int = 8) -> nn.Module:
     not a multiple of `align` by PaddedOutputConv2d (in place)."""
     return replace_modules(module, lambda c: isinstance(c, nn.Conv2d) and c.groups == 1 and c.out_channels % align,
                            lambda c: PaddedOutputConv2d(c, align))
+
+
+class UpsampledConditionConv(nn.Module):
+    """conv3x3(nearest_upsample(cond, s)) (zero padding 1) computed at cond's own
+    resolution: one 1x1 convolution gives each of the 9 taps' contributions at
+    low resolution (9*C_out channels), and the output pixel (Y, X) sums tap
+    (dy, dx) of low-resolution pixel ((Y+dy)//s, (X+dx)//s). Exact; s*s times
+    fewer multiply-adds than convolving the upsampled condition."""
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        assert conv.kernel_size == (3, 3) and conv.padding == (1, 1) and conv.stride == (1, 1) and conv.groups == 1
+        self.out_channels = conv.out_channels
+        self.taps = nn.Conv2d(conv.in_channels, 9 * conv.out_channels, 1, bias=False)
+        with torch.no_grad():
+            # (C_out, C_in, 3, 3) -> (3, 3, C_out, C_in) -> (9*C_out, C_in, 1, 1): tap-major blocks.
+            self.taps.weight.copy_(conv.weight.permute(2, 3, 0, 1).reshape(9 * conv.out_channels, conv.in_channels, 1, 1))
+        self.taps.to(conv.weight.device, conv.weight.dtype)
+        self.bias = nn.Parameter(conv.bias.detach().clone(), requires_grad=False)
+
+    def forward(self, cond: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        h, w = cond.shape[2], cond.shape[3]
+        sy, sx = height // h, width // w
+        t = F.pad(self.taps(cond), (1, 1, 1, 1))  # zero ring: taps that fall off the image
+        c = self.out_channels
+        out = self.bias.view(1, -1, 1, 1).to(t.dtype)
+        for k in range(9):
+            dy, dx = k // 3 - 1, k % 3 - 1
+            rows = torch.div(torch.arange(height, device=t.device) + dy + sy, sy, rounding_mode="floor")
+            cols = torch.div(torch.arange(width, device=t.device) + dx + sx, sx, rounding_mode="floor")
+            out = out + t[:, k * c:(k + 1) * c][:, :, rows[:, None], cols[None, :]]
+        return out.contiguous(memory_format=torch.channels_last)
+
+
+class LowResConditionSPADEResBlock(nn.Module):
+    """SharedConditionSPADEResBlock (with FusedGammaBetaSPADE norms) whose norms
+    take the condition at its own, lower resolution where x is larger: each
+    norm's shared 3x3 convolution runs as UpsampledConditionConv. Same function."""
+
+    learned_shortcut: torch.jit.Final[bool]
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.learned_shortcut = block.learned_shortcut
+        self.conv_0 = block.conv_0
+        self.conv_1 = block.conv_1
+        self.norm_0 = block.norm_0
+        self.norm_1 = block.norm_1
+        self.up_0 = UpsampledConditionConv(block.norm_0.mlp_shared[0])
+        self.up_1 = UpsampledConditionConv(block.norm_1.mlp_shared[0])
+        if self.learned_shortcut:
+            self.conv_s = block.conv_s
+            self.norm_s = block.norm_s
+            self.up_s = UpsampledConditionConv(block.norm_s.mlp_shared[0])
+
+    @staticmethod
+    def _norm(spade: nn.Module, up: nn.Module, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        if cond.shape[2] == x.shape[2] and cond.shape[3] == x.shape[3]:
+            act = spade.mlp_shared(cond)
+        elif x.shape[2] % cond.shape[2] == 0 and x.shape[3] % cond.shape[3] == 0:
+            act = F.relu(up(cond, x.shape[2], x.shape[3]))
+        else:  # not an integer upsampling: the plain way
+            act = spade.mlp_shared(F.interpolate(cond, size=[x.shape[2], x.shape[3]], mode="nearest"))
+        gamma_beta = spade.mlp_gamma_beta(act)
+        scale, shift = gamma_beta[:, :spade.channels], gamma_beta[:, spade.channels:]
+        return torch.addcmul(shift, spade.param_free_norm(x), scale)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        if self.learned_shortcut:
+            x_s = self.conv_s(self._norm(self.norm_s, self.up_s, x, cond))
+        else:
+            x_s = x
+        dx = self.conv_0(F.leaky_relu(self._norm(self.norm_0, self.up_0, x, cond), 0.2))
+        dx = self.conv_1(F.leaky_relu(self._norm(self.norm_1, self.up_1, dx, cond), 0.2))
+        return x_s + dx
+
+
+def low_res_spade_condition(module: nn.Module) -> nn.Module:
+    """Replaces every SharedConditionSPADEResBlock below `module` (after
+    fuse_spade_gamma_beta) by LowResConditionSPADEResBlock (in place)."""
+    return replace_modules(module, lambda c: isinstance(c, SharedConditionSPADEResBlock), LowResConditionSPADEResBlock)

@@ -14,14 +14,18 @@ import torch
 
 from _common import Failures
 
-from export_optimizations import (DepthStackedConv3d, depth_stack_conv3d,
+from export_optimizations import (DepthStackedConv3d, LowResConditionSPADEResBlock,
+                                  UpsampledConditionConv, depth_stack_conv3d,
                                   fuse_spade_gamma_beta, instance_norm_channels_last,
-                                  pad_conv2d_outputs, share_spade_condition)
+                                  low_res_spade_condition, pad_conv2d_outputs,
+                                  share_spade_condition)
 from liveportrait.spade_generator import SPADEResBlock, bake_spectral_norm
 
 f = Failures()
 torch.manual_seed(3)
-for fin, fout, size in ((16, 16, 8), (16, 8, 16)):  # plain and learned-shortcut blocks
+# Blocks at the condition's size, 2x and 4x it (G's middle, up_0, up_1); the last
+# is not an integer multiple and takes the plain path.
+for fin, fout, size in ((16, 16, 8), (16, 8, 16), (8, 8, 32), (8, 8, 12)):
     block = SPADEResBlock(fin, fout, 4).eval()
     for p in block.parameters():
         if p.dim() == 1:  # non-zero biases, so that folding "1 +" into gamma's bias shows
@@ -36,10 +40,28 @@ for fin, fout, size in ((16, 16, 8), (16, 8, 16)):  # plain and learned-shortcut
         shared = holder[0](x, cond)
         fuse_spade_gamma_beta(holder)
         fused = holder[0](x, cond)
+        low_res_spade_condition(holder)
+        low_res = holder[0](x, cond)
     names = [n for n, _ in holder.named_modules()]
     f.check(any(n.endswith("mlp_gamma_beta") for n in names), f"block {fin}->{fout}: gamma/beta merged into one conv")
-    d1, d2 = (shared - ref).abs().max().item(), (fused - ref).abs().max().item()
-    f.check(d1 < 1e-4 and d2 < 1e-4, f"block {fin}->{fout}: same output (shared {d1:.2e}, fused {d2:.2e})")
+    f.check(isinstance(holder[0], LowResConditionSPADEResBlock), f"block {fin}->{fout}: low-resolution condition")
+    d1, d2, d3 = ((o - ref).abs().max().item() for o in (shared, fused, low_res))
+    f.check(d1 < 1e-4 and d2 < 1e-4 and d3 < 1e-4,
+            f"block {fin}->{fout} at {size}x{size}: same output (shared {d1:.2e}, fused {d2:.2e}, "
+            f"low-res condition {d3:.2e})")
+
+# The 3x3 convolution of a nearest-upsampled condition, computed at the
+# condition's resolution, for the scales G uses and a non-square one, at the
+# image border too (zero padding).
+for scale_y, scale_x in ((2, 2), (4, 4), (2, 3)):
+    conv = torch.nn.Conv2d(5, 7, 3, padding=1)
+    cond = torch.randn(1, 5, 6, 4)
+    h, w = 6 * scale_y, 4 * scale_x
+    with torch.no_grad():
+        want = conv(torch.nn.functional.interpolate(cond, size=[h, w], mode="nearest"))
+        got = UpsampledConditionConv(conv)(cond, h, w)
+    d = (got - want).abs().max().item()
+    f.check(d < 1e-4, f"upsampled-condition conv x{scale_y}/x{scale_x}: same output as conv(upsample) ({d:.2e})")
 
 # Depth-stacked 3-D convolutions: W's shapes in small (kernels 3 and 7, input
 # channels padded from 142 to 144), a 1x1x1 conv left alone, and a refusal of
