@@ -56,7 +56,7 @@ from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
 from export_optimizations import (depth_stack_conv3d, fuse_spade_gamma_beta,  # noqa: E402
                                   instance_norm_channels_last, low_res_spade_condition,
-                                  pad_conv2d_outputs, share_spade_condition)
+                                  pad_conv2d_outputs, share_spade_condition, tap_stack_narrow_conv2d)
 from export_torchscript import as_tuple, example_inputs, write_json  # noqa: E402
 
 FORMAT = "livepuppet-aoti"
@@ -79,6 +79,7 @@ def rebuild(spec, torchscript_path):
     fuse_spade_gamma_beta(model)
     low_res_spade_condition(model)
     depth_stack_conv3d(model)
+    tap_stack_narrow_conv2d(model)
     pad_conv2d_outputs(model)
     return model.eval()
 

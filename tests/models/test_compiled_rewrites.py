@@ -14,11 +14,11 @@ import torch
 
 from _common import Failures
 
-from export_optimizations import (DepthStackedConv3d, LowResConditionSPADEResBlock,
+from export_optimizations import (DepthStackedConv3d, LowResConditionSPADEResBlock, TapStackedConv2d,
                                   UpsampledConditionConv, depth_stack_conv3d,
                                   fuse_spade_gamma_beta, instance_norm_channels_last,
                                   low_res_spade_condition, pad_conv2d_outputs,
-                                  share_spade_condition)
+                                  share_spade_condition, tap_stack_narrow_conv2d)
 from liveportrait.spade_generator import SPADEResBlock, bake_spectral_norm
 
 f = Failures()
@@ -62,6 +62,23 @@ for scale_y, scale_x in ((2, 2), (4, 4), (2, 3)):
         got = UpsampledConditionConv(conv)(cond, h, w)
     d = (got - want).abs().max().item()
     f.check(d < 1e-4, f"upsampled-condition conv x{scale_y}/x{scale_x}: same output as conv(upsample) ({d:.2e})")
+
+# Narrow, deep 2-D convolutions (W's occlusion: many channels -> 1, 7x7) as a
+# tap-stacked 1x1 convolution and a shifted sum; wide or shallow ones are kept.
+holder = torch.nn.Sequential(torch.nn.Conv2d(300, 1, 7, padding=3), torch.nn.Conv2d(300, 2, 3, padding=1),
+                             torch.nn.Conv2d(300, 16, 3, padding=1), torch.nn.Conv2d(8, 1, 3, padding=1),
+                             torch.nn.Conv2d(300, 1, 1))
+x = torch.randn(2, 300, 10, 7)
+inputs = [x, x, x, x[:, :8], x]
+with torch.no_grad():
+    want = [m(i) for m, i in zip(holder, inputs)]
+    tap_stack_narrow_conv2d(holder)
+    got = [m(i) for m, i in zip(holder, inputs)]
+stacked = [isinstance(m, TapStackedConv2d) for m in holder]
+f.check(stacked == [True, True, False, False, False],
+        f"narrow deep convs tap-stacked, wide / shallow / 1x1 ones kept ({stacked})")
+d = max((g - w).abs().max().item() for g, w in zip(got, want))
+f.check(d < 1e-4, f"tap-stacked convs: same output ({d:.2e})")
 
 # Depth-stacked 3-D convolutions: W's shapes in small (kernels 3 and 7, input
 # channels padded from 142 to 144), a 1x1x1 conv left alone, and a refusal of
