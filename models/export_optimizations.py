@@ -87,10 +87,12 @@ class SharedConditionSPADEResBlock(nn.Module):
     when it already has x's size (the six 64x64 middle blocks). Same function."""
 
     learned_shortcut: torch.jit.Final[bool]
+    resize_condition: torch.jit.Final[bool]  # False once its norms take the condition as it is
 
     def __init__(self, block: nn.Module):
         super().__init__()
         self.learned_shortcut = block.learned_shortcut
+        self.resize_condition = True
         self.conv_0 = block.conv_0
         self.conv_1 = block.conv_1
         self.norm_0 = PreResizedSPADE(block.norm_0)
@@ -100,7 +102,7 @@ class SharedConditionSPADEResBlock(nn.Module):
             self.norm_s = PreResizedSPADE(block.norm_s)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        if cond.shape[2] != x.shape[2] or cond.shape[3] != x.shape[3]:
+        if self.resize_condition and (cond.shape[2] != x.shape[2] or cond.shape[3] != x.shape[3]):
             cond = F.interpolate(cond, size=[x.shape[2], x.shape[3]], mode="nearest")
         if self.learned_shortcut:
             x_s = self.conv_s(self.norm_s(x, cond))
@@ -138,10 +140,13 @@ class FusedGammaBetaSPADE(nn.Module):
             self.mlp_gamma_beta.bias.copy_(torch.cat([gamma.bias + 1, beta.bias]))
         self.mlp_gamma_beta.to(gamma.weight.device, gamma.weight.dtype)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        gamma_beta = self.mlp_gamma_beta(self.mlp_shared(cond))
+    def modulate(self, x: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        gamma_beta = self.mlp_gamma_beta(act)
         scale, shift = gamma_beta[:, :self.channels], gamma_beta[:, self.channels:]
         return torch.addcmul(shift, self.param_free_norm(x), scale)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.modulate(x, self.mlp_shared(cond))
 
 
 def fuse_spade_gamma_beta(module: nn.Module) -> nn.Module:
@@ -278,53 +283,40 @@ class UpsampledConditionConv(nn.Module):
         return out.contiguous(memory_format=torch.channels_last)
 
 
-class LowResConditionSPADEResBlock(nn.Module):
-    """SharedConditionSPADEResBlock (with FusedGammaBetaSPADE norms) whose norms
-    take the condition at its own, lower resolution where x is larger: each
-    norm's shared 3x3 convolution runs as UpsampledConditionConv. Same function."""
+class LowResConditionSPADE(FusedGammaBetaSPADE):
+    """FusedGammaBetaSPADE that takes the condition at its own resolution: where
+    x is an integer multiple of it, the shared 3x3 convolution of the upsampled
+    condition runs as UpsampledConditionConv; otherwise the condition is resized
+    first, as before. Same function."""
 
-    learned_shortcut: torch.jit.Final[bool]
-
-    def __init__(self, block: nn.Module):
-        super().__init__()
-        self.learned_shortcut = block.learned_shortcut
-        self.conv_0 = block.conv_0
-        self.conv_1 = block.conv_1
-        self.norm_0 = block.norm_0
-        self.norm_1 = block.norm_1
-        self.up_0 = UpsampledConditionConv(block.norm_0.mlp_shared[0])
-        self.up_1 = UpsampledConditionConv(block.norm_1.mlp_shared[0])
-        if self.learned_shortcut:
-            self.conv_s = block.conv_s
-            self.norm_s = block.norm_s
-            self.up_s = UpsampledConditionConv(block.norm_s.mlp_shared[0])
-
-    @staticmethod
-    def _norm(spade: nn.Module, up: nn.Module, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        if cond.shape[2] == x.shape[2] and cond.shape[3] == x.shape[3]:
-            act = spade.mlp_shared(cond)
-        elif x.shape[2] % cond.shape[2] == 0 and x.shape[3] % cond.shape[3] == 0:
-            act = F.relu(up(cond, x.shape[2], x.shape[3]))
-        else:  # not an integer upsampling: the plain way
-            act = spade.mlp_shared(F.interpolate(cond, size=[x.shape[2], x.shape[3]], mode="nearest"))
-        gamma_beta = spade.mlp_gamma_beta(act)
-        scale, shift = gamma_beta[:, :spade.channels], gamma_beta[:, spade.channels:]
-        return torch.addcmul(shift, spade.param_free_norm(x), scale)
+    def __init__(self, spade: FusedGammaBetaSPADE):
+        nn.Module.__init__(self)
+        self.param_free_norm = spade.param_free_norm
+        self.mlp_shared = spade.mlp_shared
+        self.mlp_gamma_beta = spade.mlp_gamma_beta
+        self.channels = spade.channels
+        self.mlp_shared_upsampled = UpsampledConditionConv(spade.mlp_shared[0])
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        if self.learned_shortcut:
-            x_s = self.conv_s(self._norm(self.norm_s, self.up_s, x, cond))
+        h, w = x.shape[2], x.shape[3]
+        if cond.shape[2] == h and cond.shape[3] == w:
+            act = self.mlp_shared(cond)
+        elif h % cond.shape[2] == 0 and w % cond.shape[3] == 0:
+            act = F.relu(self.mlp_shared_upsampled(cond, h, w))
         else:
-            x_s = x
-        dx = self.conv_0(F.leaky_relu(self._norm(self.norm_0, self.up_0, x, cond), 0.2))
-        dx = self.conv_1(F.leaky_relu(self._norm(self.norm_1, self.up_1, dx, cond), 0.2))
-        return x_s + dx
+            act = self.mlp_shared(F.interpolate(cond, size=[h, w], mode="nearest"))
+        return self.modulate(x, act)
 
 
 def low_res_spade_condition(module: nn.Module) -> nn.Module:
-    """Replaces every SharedConditionSPADEResBlock below `module` (after
-    fuse_spade_gamma_beta) by LowResConditionSPADEResBlock (in place)."""
-    return replace_modules(module, lambda c: isinstance(c, SharedConditionSPADEResBlock), LowResConditionSPADEResBlock)
+    """In every SharedConditionSPADEResBlock below `module` (after
+    fuse_spade_gamma_beta), the norms become LowResConditionSPADE and the block
+    stops resizing the condition for them (in place)."""
+    blocks = [m for m in module.modules() if isinstance(m, SharedConditionSPADEResBlock)]
+    for block in blocks:
+        replace_modules(block, lambda c: type(c) is FusedGammaBetaSPADE, LowResConditionSPADE)
+        block.resize_condition = False
+    return module
 
 
 class TapStackedConv2d(nn.Module):

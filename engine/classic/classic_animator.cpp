@@ -121,12 +121,6 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   src->mesh = std::move(mesh.mesh);
   src->openness = compute_openness(face.landmarks);
   src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
-  src->lid_bgr.assign(src->mesh.vertices.size(), src->skin_bgr);
-  for (const EyelidColumn& col : src->mesh.eyelid_columns) {
-    if (col.lash >= 0) src->lid_bgr[col.lash] = src->skin_bgr * kLashRowShade;
-    if (col.crease >= 0)
-      for (int k = 0; k < 3; ++k) src->lid_bgr[col.crease][k] = std::min(255.f, src->skin_bgr[k] * kCreaseRowShade);
-  }
   r.source = std::move(src);
   return r;
 }
@@ -285,7 +279,7 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
   out.texcoords = mesh.vertices;
   out.mouth_v.assign(mesh.vertices.size(), 0.f);
   out.tint.assign(mesh.vertices.size(), 0.f);
-  out.tint_bgr = src.lid_bgr;
+  out.tint_bgr.assign(mesh.vertices.size(), src.skin_bgr);
   for (int i : {65, 66, 67}) out.mouth_v[i] = 1.f;
   out.mouth_v[60] = out.mouth_v[64] = 0.5f;
   out.triangles = mesh.triangles;
@@ -308,6 +302,8 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
         const int v = crease_row ? col.crease : col.lash;
         out.texcoords[v] = closing_lid_texcoord(mesh, col, crease_row, closure);
         out.tint[v] = kLidTint * closure;
+        const float shade = crease_row ? kCreaseRowShade : kLashRowShade;
+        for (int c = 0; c < 3; ++c) out.tint_bgr[v][c] = std::min(255.f, src.skin_bgr[c] * shade);
       }
     }
     const int f = eye == 0 ? 36 : 42;

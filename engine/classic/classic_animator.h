@@ -37,8 +37,7 @@ struct PreparedClassicSource {
   Face face;          // the animated face
   FaceMesh mesh;
   Openness openness;  // the source face's eye/lip ratios
-  cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour
-  std::vector<cv::Vec3f> lid_bgr;           // per mesh vertex: the colour closing lids take on
+  cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour (closing lids take it on, shaded)
 };
 
 struct ClassicPrepareResult {
