@@ -54,9 +54,11 @@ import torch  # noqa: E402
 
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
-from export_optimizations import (depth_stack_conv3d, fuse_spade_gamma_beta,  # noqa: E402
-                                  instance_norm_channels_last, low_res_spade_condition,
-                                  pad_conv2d_outputs, share_spade_condition, tap_stack_narrow_conv2d)
+from export_optimizations import (depth_stack_conv3d, fold_shortcut_shift, fuse_spade_gamma_beta,  # noqa: E402
+                                  instance_norm_channels_last, low_res_spade_condition, merge_middle_conditions,
+                                  pad_conv2d_outputs, share_spade_condition, tap_stack_narrow_conv2d,
+                                  triton_depthwise_conv2d, upsampled_input_statistics)
+from liveportrait.spade_generator import SPADEGenerator  # noqa: E402
 from export_torchscript import as_tuple, example_inputs, write_json  # noqa: E402
 
 FORMAT = "livepuppet-aoti"
@@ -65,8 +67,10 @@ COMPILED = ["appearance_feature_extractor", "motion_extractor", "warping_module"
 BATCH = 1
 
 
-def rebuild(spec, torchscript_path):
-    """Our nn.Module for `spec` holding the weights of the TorchScript file."""
+def rebuild(spec, torchscript_path, triton_kernels=True):
+    """Our nn.Module for `spec` holding the weights of the TorchScript file, with
+    the rewrites of export_optimizations.py applied (triton_kernels: also M's
+    depthwise convolutions as depthwise_conv_triton's kernel)."""
     scripted = torch.jit.load(torchscript_path, map_location="cpu")
     model = spec.build()
     bake_spectral_norm(model)
@@ -78,10 +82,37 @@ def rebuild(spec, torchscript_path):
     share_spade_condition(model)
     fuse_spade_gamma_beta(model)
     low_res_spade_condition(model)
+    fold_shortcut_shift(model)
+    if isinstance(model, SPADEGenerator):
+        upsampled_input_statistics(model)
+        model = merge_middle_conditions(model)
+    if triton_kernels:
+        triton_depthwise_conv2d(model)
     depth_stack_conv3d(model)
     tap_stack_narrow_conv2d(model)
     pad_conv2d_outputs(model)
     return model.eval()
+
+
+# Whose outputs the engine converts to float32 before using them (M's, for the
+# keypoint maths, as the official code does; G's image). The package returns
+# them as float32 directly: the conversion is fused into the kernels that write
+# them instead of one copy kernel per output per frame.
+FLOAT_OUTPUTS = {"motion_extractor", "spade_generator"}
+
+
+class FloatOutputs(torch.nn.Module):
+    """`inner` with every output converted to float32 (computed in its own precision)."""
+
+    def __init__(self, inner: torch.nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, *inputs):
+        out = self.inner(*inputs)
+        if isinstance(out, (tuple, list)):
+            return tuple(o.float() for o in out)
+        return out.float()
 
 
 def psnr(a, b):
@@ -89,10 +120,12 @@ def psnr(a, b):
     return 99.0 if mse == 0 else 10 * math.log10(1.0 / mse)
 
 
-def compile_one(spec, models_dir, out_dir, max_autotune, freezing):
+def compile_one(spec, models_dir, out_dir, max_autotune, freezing, triton_kernels):
     ts_path = os.path.join(models_dir, spec.name + ".pt")
-    model = rebuild(spec, ts_path)
+    model = rebuild(spec, ts_path, triton_kernels)
     model = model.to(torch.device("cuda"), torch.half)
+    if spec.name in FLOAT_OUTPUTS:
+        model = FloatOutputs(model)
     inputs = example_inputs(spec, BATCH, torch.device("cuda"), torch.half)
     package = os.path.join(out_dir, spec.name + ".pt2")
     t0 = time.time()
@@ -167,6 +200,9 @@ def main(argv=None) -> int:
                          "convolution and matrix product (minutes longer)")
     ap.add_argument("--no-freezing", dest="freezing", action="store_false",
                     help="keep the weights as runtime constants (no constant folding at compile time)")
+    ap.add_argument("--no-triton-kernels", dest="triton_kernels", action="store_false",
+                    help="leave out our hand-written Triton kernel (M's depthwise convolutions; "
+                         "cuDNN runs them instead), e.g. where packaging it fails")
     ap.add_argument("--check", metavar="NAME", help=argparse.SUPPRESS)  # internal: the fresh-process check
     args = ap.parse_args(argv)
     if args.check:
@@ -206,6 +242,7 @@ def main(argv=None) -> int:
         "precision": "fp16",
         "batch": BATCH,
         "freezing": args.freezing,
+        "triton_kernels": args.triton_kernels,
         "models_created_utc": models_manifest.get("created_utc"),
         "created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "modules": {},
@@ -220,7 +257,8 @@ def main(argv=None) -> int:
             manifest["modules"] = {k: v for k, v in old.get("modules", {}).items() if k not in names}
     try:
         for name in names:
-            manifest["modules"][name] = compile_one(MODULES[name], args.models, out_dir, args.max_autotune, args.freezing)
+            manifest["modules"][name] = compile_one(MODULES[name], args.models, out_dir, args.max_autotune, args.freezing,
+                                                   args.triton_kernels)
     except (RuntimeError, OSError) as e:
         print(f"error: compiling failed: {e}", file=sys.stderr)
         return 1

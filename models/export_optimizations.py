@@ -13,36 +13,52 @@ share_spade_condition(model): each SPADE residual block of G resizes the
 conditioning feature once for its norms instead of once per norm, and not at
 all where it already has the right size.
 
-Five more rewrites change state_dict keys and so serve only the compiled
-(AOTInductor) packages of export_compiled.py: fuse_spade_gamma_beta (G's
-gamma and beta convolutions as one), low_res_spade_condition (the shared 3x3
-convolution of each SPADE norm on the 2x/4x upsampled condition computed at
-the condition's resolution), depth_stack_conv3d (every 3-D convolution of F
-and W as one 2-D convolution over the depth slices whose output channels
-stack the depth taps, then a shifted sum), tap_stack_narrow_conv2d (W's
-7x7 occlusion convolution, 2272 channels to 1, as a 1x1 convolution whose
-outputs stack the 49 taps, then a shifted sum) and pad_conv2d_outputs (output
-channels zero-padded to a multiple of 8).
+More rewrites change state_dict keys or the module structure and so serve only
+the compiled (AOTInductor) packages of export_compiled.py: fuse_spade_gamma_beta
+(G's gamma and beta convolutions as one), low_res_spade_condition (the shared
+3x3 convolution of each SPADE norm on the 2x/4x upsampled condition computed at
+the condition's resolution), fold_shortcut_shift (a learned shortcut's 1x1
+convolution composed into its beta convolution), upsampled_input_statistics
+(G's upsampled block inputs normalised with statistics of every 2nd row and
+column), merge_middle_conditions (G's twelve 64x64 condition convolutions as
+one), triton_depthwise_conv2d (M's depthwise convolutions as a Triton kernel,
+depthwise_conv_triton.py), depth_stack_conv3d (every 3-D convolution of F and W
+as one 2-D convolution over the depth slices whose output channels stack the
+depth taps, then a shifted sum), tap_stack_narrow_conv2d (W's 7x7 occlusion
+convolution, 2272 channels to 1, as a 1x1 convolution whose outputs stack the
+49 taps, then a shifted sum) and pad_conv2d_outputs (output channels
+zero-padded to a multiple of 8). Each keeps the network's function.
 
-Each rewrite is one replace_modules call: match a module type, build its
+Most rewrites are one replace_modules call: match a module type, build its
 replacement from it.
 """
 import torch
 from torch import nn
 import torch.nn.functional as F
 
+import depthwise_conv_triton
+
 
 class ChannelsLastInstanceNorm(nn.Module):
     """(x - mean_hw) / sqrt(var_hw + eps), biased variance. PyTorch reduces half
     tensors with float accumulators; only the two statistics are rounded to the
-    input's precision."""
+    input's precision.
+
+    stats_stride k > 1 takes the statistics from every k-th row and column only:
+    exact where x is a k-times nearest-upsampled map (each pixel of the map it
+    came from is seen once), which upsampled_input_statistics sets up for G."""
+
+    stats_stride: torch.jit.Final[int]
 
     def __init__(self, eps: float = 1e-5):
         super().__init__()
         self.eps = eps
+        self.stats_stride = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        var, mean = torch.var_mean(x, dim=[2, 3], keepdim=True, unbiased=False)
+        k = self.stats_stride
+        sample = x[:, :, ::k, ::k] if k > 1 else x
+        var, mean = torch.var_mean(sample, dim=[2, 3], keepdim=True, unbiased=False)
         return (x - mean) * torch.rsqrt(var + self.eps)
 
 
@@ -370,3 +386,170 @@ def tap_stack_narrow_conv2d(module: nn.Module, max_out: int = 4, min_in: int = 2
                 and c.padding_mode == "zeros" and c.padding == (c.kernel_size[0] // 2, c.kernel_size[1] // 2)
                 and c.kernel_size[0] % 2 == 1 and c.kernel_size[1] % 2 == 1)
     return replace_modules(module, matches, TapStackedConv2d)
+
+
+def upsampled_input_statistics(generator: nn.Module) -> nn.Module:
+    """G feeds its two upsampling blocks a 2x nearest-upsampled map, whose mean and
+    variance are those of the map before the upsampling. The instance norms that
+    read a block's input (norm_0 and, with the learned shortcut, norm_s) take
+    their statistics from every 2nd row and column: a quarter of the reads, same
+    values. After instance_norm_channels_last; G only (in place)."""
+    from liveportrait.spade_generator import SPADEGenerator
+    if not isinstance(generator, SPADEGenerator):
+        raise TypeError("upsampled_input_statistics applies to the SPADE generator")
+    for block in (generator.up_0, generator.up_1):
+        for name in ("norm_0", "norm_s"):
+            spade = getattr(block, name, None)
+            norm = getattr(spade, "param_free_norm", None)
+            if norm is not None:
+                if not isinstance(norm, ChannelsLastInstanceNorm):
+                    raise TypeError("upsampled_input_statistics needs instance_norm_channels_last first")
+                norm.stats_stride = 2
+    return generator
+
+
+class ShiftFoldedShortcutSPADE(LowResConditionSPADE):
+    """The learned shortcut conv_s(norm_s(x, cond)) of a SPADE residual block,
+    with the 1x1 shortcut convolution (no bias) composed into beta's 3x3 one:
+    conv_s(n * scale + shift) = conv_s(n * scale) + (conv_s o beta)(act), and
+    conv_s o beta has conv_s's output width (G's up_1: 64 instead of 256
+    channels at 256x256, up_0: 256 instead of 512 at 128x128). Gamma's and the
+    composed convolution are one convolution of the activation. Same function;
+    about 39 GFLOP less per frame. Built from a LowResConditionSPADE (after
+    low_res_spade_condition), whose condition path it keeps; the block's conv_s
+    becomes the identity."""
+
+    def __init__(self, spade: LowResConditionSPADE, conv_s: nn.Conv2d):
+        nn.Module.__init__(self)
+        if conv_s.bias is not None or conv_s.kernel_size != (1, 1):
+            raise ValueError("ShiftFoldedShortcutSPADE needs a 1x1 shortcut convolution without bias")
+        self.param_free_norm = spade.param_free_norm
+        self.mlp_shared = spade.mlp_shared
+        self.mlp_shared_upsampled = spade.mlp_shared_upsampled
+        self.channels = spade.channels
+        self.conv_s = conv_s
+        gb, c = spade.mlp_gamma_beta, spade.channels
+        # Composed in double precision, rounded once to the weights' type.
+        ws = conv_s.weight.detach().double().flatten(1)  # (out, C)
+        w_gb, b_gb = gb.weight.detach().double(), gb.bias.detach().double()
+        self.mlp_scale_shift = nn.Conv2d(gb.in_channels, c + conv_s.out_channels, gb.kernel_size, padding=gb.padding)
+        with torch.no_grad():
+            self.mlp_scale_shift.weight.copy_(torch.cat([w_gb[:c], torch.einsum("oc,cihw->oihw", ws, w_gb[c:])]))
+            self.mlp_scale_shift.bias.copy_(torch.cat([b_gb[:c], ws @ b_gb[c:]]))
+        self.mlp_scale_shift.to(gb.weight.device, gb.weight.dtype)
+
+    def modulate(self, x: torch.Tensor, act: torch.Tensor) -> torch.Tensor:
+        scale_shift = self.mlp_scale_shift(act)
+        scale, shift = scale_shift[:, :self.channels], scale_shift[:, self.channels:]
+        return self.conv_s(self.param_free_norm(x) * scale) + shift
+
+
+def fold_shortcut_shift(module: nn.Module) -> nn.Module:
+    """In every SharedConditionSPADEResBlock below `module` with a learned
+    shortcut (after low_res_spade_condition), norm_s and conv_s become one
+    ShiftFoldedShortcutSPADE and conv_s the identity (in place)."""
+    for block in [m for m in module.modules() if isinstance(m, SharedConditionSPADEResBlock)]:
+        if block.learned_shortcut and isinstance(block.norm_s, LowResConditionSPADE):
+            block.norm_s = ShiftFoldedShortcutSPADE(block.norm_s, block.conv_s)
+            block.conv_s = nn.Identity()
+    return module
+
+
+class PrecomputedConditionSPADE(FusedGammaBetaSPADE):
+    """FusedGammaBetaSPADE whose shared condition convolution (and its ReLU) ran
+    outside, merged with others that read the same condition: it takes the
+    merged activations and uses its own channels [start, stop)."""
+
+    start: torch.jit.Final[int]
+    stop: torch.jit.Final[int]
+
+    def __init__(self, spade: FusedGammaBetaSPADE, start: int, stop: int):
+        nn.Module.__init__(self)
+        self.param_free_norm = spade.param_free_norm
+        self.mlp_gamma_beta = spade.mlp_gamma_beta
+        self.channels = spade.channels
+        self.start, self.stop = start, stop
+
+    def forward(self, x: torch.Tensor, activations: torch.Tensor) -> torch.Tensor:
+        return self.modulate(x, activations[:, self.start:self.stop])
+
+
+class MergedConditionSPADEGenerator(nn.Module):
+    """SPADEGenerator whose six 64x64 middle blocks' twelve condition
+    convolutions (each 256 -> 128, 3x3, on G's input) run as one convolution
+    twelve times as wide: a 4096 x 1536 GEMM fills the GPU where each
+    4096 x 128 one left most of it idle. Same function."""
+
+    def __init__(self, generator: nn.Module):
+        super().__init__()
+        self.fc = generator.fc
+        self.middle = nn.ModuleList([getattr(generator, f"G_middle_{i}") for i in range(6)])
+        self.up_0, self.up_1, self.conv_img = generator.up_0, generator.up_1, generator.conv_img
+        convs, start = [], 0
+        for block in self.middle:
+            for name in ("norm_0", "norm_1"):
+                norm = getattr(block, name)
+                conv = norm.mlp_shared[0]
+                convs.append(conv)
+                setattr(block, name, PrecomputedConditionSPADE(norm, start, start + conv.out_channels))
+                start += conv.out_channels
+        first = convs[0]
+        self.middle_condition = nn.Conv2d(first.in_channels, start, first.kernel_size, padding=first.padding)
+        with torch.no_grad():
+            self.middle_condition.weight.copy_(torch.cat([c.weight for c in convs]))
+            self.middle_condition.bias.copy_(torch.cat([c.bias for c in convs]))
+        self.middle_condition.to(first.weight.device, first.weight.dtype)
+
+    def forward(self, feature: torch.Tensor) -> torch.Tensor:
+        activations = F.relu(self.middle_condition(feature))
+        x = self.fc(feature)
+        for block in self.middle:
+            x = block(x, activations)
+        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        x = self.up_0(x, feature)
+        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        x = self.up_1(x, feature)
+        x = self.conv_img(F.leaky_relu(x, 0.2))
+        return torch.sigmoid(x)
+
+
+def merge_middle_conditions(generator: nn.Module) -> nn.Module:
+    """G (after fuse_spade_gamma_beta and low_res_spade_condition) as a
+    MergedConditionSPADEGenerator; returns the new module."""
+    from liveportrait.spade_generator import SPADEGenerator
+    if not isinstance(generator, SPADEGenerator):
+        raise TypeError("merge_middle_conditions applies to the SPADE generator")
+    return MergedConditionSPADEGenerator(generator)
+
+
+class TritonDepthwiseConv2d(nn.Module):
+    """A depthwise, stride-1, 'same'-padded Conv2d with bias, run on CUDA by
+    depthwise_conv_triton's kernel (torch.ops.livepuppet.depthwise_conv2d) and
+    elsewhere by F.conv2d. Same function; keeps the state_dict keys."""
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        self.weight = conv.weight
+        self.bias = conv.bias
+        self.padding = conv.padding[0]
+        self.groups = conv.groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.is_cuda and depthwise_conv_triton.AVAILABLE:
+            # The kernel reads and writes channels-last: consecutive channels are
+            # consecutive in memory (in NCHW it is about 2x slower than cuDNN).
+            x = x.contiguous(memory_format=torch.channels_last)
+            return torch.ops.livepuppet.depthwise_conv2d(x, self.weight, self.bias, self.padding)
+        return F.conv2d(x, self.weight, self.bias, padding=self.padding, groups=self.groups)
+
+
+def triton_depthwise_conv2d(module: nn.Module) -> nn.Module:
+    """Replaces every depthwise (groups = in = out channels), stride-1, undilated,
+    square-kernel, 'same'-padded Conv2d with bias below `module` by
+    TritonDepthwiseConv2d (in place)."""
+    def matches(c):
+        return (isinstance(c, nn.Conv2d) and c.groups == c.in_channels == c.out_channels and c.groups > 1
+                and c.bias is not None and c.stride == (1, 1) and c.dilation == (1, 1)
+                and c.padding_mode == "zeros" and c.kernel_size[0] == c.kernel_size[1]
+                and c.padding == (c.kernel_size[0] // 2,) * 2 and c.kernel_size[0] % 2 == 1)
+    return replace_modules(module, matches, TritonDepthwiseConv2d)

@@ -28,17 +28,19 @@ int cmd_bench(int argc, char** argv) {
       else if (a == "--no-compiled") o.compiled = false;
       else if (a == "--suite") o.suite = true;
       else if (a == "--baseline") o.baseline_json = value("--baseline");
+      else if (a == "--trace") o.trace_path = value("--trace");
       else if (a == "-h" || a == "--help") {
         std::cout << "usage: livepuppet-cli bench --models DIR [--device auto|cpu|cuda] [--precision auto|fp32|fp16] "
                      "[--frames N] [--warmup N] [--batch B] [--optimize] [--cuda-graphs] [--channels-last] [--smoothing]\n"
-                     "       [--no-prepare-graph] [--no-compiled]\n"
+                     "       [--no-prepare-graph] [--no-compiled] [--trace FILE]\n"
                      "       livepuppet-cli bench --models DIR --suite [--device cuda] [--frames N] [--baseline FILE]\n"
                      "  --suite runs eager fp32, eager fp16, eager fp16 frozen and CUDA graphs fp16 at batch 1/4/16\n"
                      "  (and batch 1 with smoothing, and without the preparation graph)\n"
                      "  in one process (--channels-last: those graph runs in channels-last), then the\n"
                      "  compiled (AOTInductor) packages of DIR/compiled when present;\n"
                      "  --no-compiled runs TorchScript even where compiled packages fit;\n"
-                     "  --baseline reads models/bench_pytorch_baseline.py's JSON for the speed-up.\n";
+                     "  --baseline reads models/bench_pytorch_baseline.py's JSON for the speed-up;\n"
+                     "  --trace writes 20 more calls, after the timed ones, as a Chrome trace (CPU ops, CUDA kernels).\n";
         return 0;
       } else {
         throw std::invalid_argument("unknown option " + a);

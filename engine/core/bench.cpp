@@ -15,6 +15,7 @@
 #include "core/compiled_models.h"
 #include "core/gpu_preprocess.h"
 #include "core/json_value.h"
+#include "core/kernel_trace.h"
 #include "core/model_set.h"
 #include "core/neural_animator.h"
 
@@ -185,6 +186,19 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double peak_mb = peak_memory_mb(dev);
   const double reserved_mb = reserved_memory_mb(dev);
+  std::string trace_note = "none";
+  if (!opt.trace_path.empty()) {
+    try {
+      KernelTrace trace;
+      for (int i = 0; i < 20; ++i) animator.animate_batch(src, driving[static_cast<size_t>(i) % 4], ratios, params);
+      if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
+      trace.save(opt.trace_path);
+      trace_note = "20 calls in " + opt.trace_path;
+    } catch (const std::exception& e) {
+      err << "bench: no trace: " << e.what() << "\n";
+      trace_note = std::string("failed: ") + e.what();
+    }
+  }
   // Probe: the first driving frame of the batch again, for accuracy comparisons between configurations.
   result->probe_image = animator.animate_batch(src, driving[0], ratios, params).image.narrow(0, 0, 1).to(torch::kCPU);
 
@@ -243,7 +257,8 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
       << "  \"source_prep_graph_vs_eager_max_abs_diff\": " << prep_check << ",\n"
       << "  \"peak_device_memory_mb\": " << peak_mb << ",\n"
       << "  \"device_memory_reserved_mb\": " << reserved_mb << ",\n"
-      << "  \"peak_host_rss_mb\": " << peak_host_rss_mb() << "\n"
+      << "  \"peak_host_rss_mb\": " << peak_host_rss_mb() << ",\n"
+      << "  \"trace\": \"" << json_text(trace_note) << "\"\n"
       << "}";
   result->json = out.str();
   result->frame_p50 = percentile(total, 0.5) / batch;
@@ -254,6 +269,10 @@ int bench_config(const BenchOptions& opt, const std::string& label, ConfigResult
 }  // namespace
 
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
+  if (opt.suite && !opt.trace_path.empty()) {
+    err << "bench: --trace records one configuration; it cannot go with --suite\n";
+    return 2;
+  }
   if (!opt.suite) {
     ConfigResult r;
     const int rc = bench_config(opt, opt.cuda_graphs ? "graphs" : "eager", &r, err);

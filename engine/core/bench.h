@@ -20,6 +20,10 @@ struct BenchOptions {
   bool smoothing = false;          // AnimationParams::smoothing (One-Euro on the driving motion)
   bool prepare_graph = true;       // NeuralAnimator::set_prepare_graph (with cuda_graphs)
   bool compiled = true;            // ModelSetOptions::compiled (AOTInductor packages, when present)
+  // Not with suite: after the timed calls, 20 more calls recorded as a Chrome
+  // trace into this file (KernelTrace: every CPU op and CUDA kernel, graph
+  // replays included), to see where a frame's time goes.
+  std::string trace_path;
   // suite: every configuration of the performance issue in one process (eager
   // fp32, eager fp16, eager fp16 frozen, graphs fp16 at batch 1/4/16, GPU
   // pre-processing; TorchScript rows, then compiled-package rows when the

@@ -68,6 +68,7 @@ struct NeuralAnimator::FrameGraph {
   torch::Tensor in, eye_cond, lip_cond;  // static inputs
   torch::Tensor dt;                      // static input: One-Euro time steps [B] (smoothing on)
   torch::Tensor image, x_d;              // static outputs
+  torch::Tensor health;                  // static output: image_health(image), for the fp16 guard
   SourceState source;
   MotionInfo reference;
   MotionConstants constants;
@@ -75,14 +76,29 @@ struct NeuralAnimator::FrameGraph {
   std::shared_ptr<ModelSet> models;
 };
 
+namespace {
+
+// [all values finite (1/0), max value] of an image, float on its device: what
+// the fp16 guard reads back. A frame graph computes it inside the replay.
+torch::Tensor image_health(const torch::Tensor& image) {
+  const auto f = image.to(torch::kFloat);
+  return torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()});
+}
+
+// Non-finite, or black (max <= 1/255), from image_health's values.
+bool health_is_broken(const torch::Tensor& health, bool* non_finite = nullptr) {
+  const auto v = health.to(torch::kCPU);
+  const float* d = v.data_ptr<float>();
+  if (non_finite) *non_finite = d[0] < 0.5f;
+  return d[0] < 0.5f || !(d[1] > 1.0f / 255.0f);
+}
+
+}  // namespace
+
 bool frame_is_broken(const torch::Tensor& image) {
   c10::InferenceMode guard;
   if (!image.defined() || image.numel() == 0) return true;
-  const auto f = image.to(torch::kFloat);
-  // One read-back: [all finite, max].
-  const auto v = torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()}).to(torch::kCPU);
-  const float* d = v.data_ptr<float>();
-  return d[0] < 0.5f || !(d[1] > 1.0f / 255.0f);
+  return health_is_broken(image_health(image));  // one read-back
 }
 
 torch::Tensor eye_condition(float source_left, float source_right, float driving, torch::Device device) {
@@ -189,7 +205,9 @@ SourceState NeuralAnimator::prepare_source(const torch::Tensor& rgb, float eye_l
 }
 
 void NeuralAnimator::prepare_device(const torch::Tensor& x, const torch::Tensor& lip_cond, SourceState& s) {
-  s.feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {x})[0];
+  // Contiguous once here: W takes it contiguous on every frame, and a compiled
+  // F may hand it back in another layout (a 4 MB copy per frame otherwise).
+  s.feature_3d = models_->forward(ModelId::AppearanceFeatureExtractor, {x})[0].contiguous();
   s.motion = decode_motion(RawMotion::from_outputs(models_->forward(ModelId::MotionExtractor, {x})));
   s.x_s = transform_keypoints(s.motion);
   if (lip_cond.defined()) s.lip_normalize_delta = lip_delta(s.x_s, lip_cond);
@@ -489,12 +507,13 @@ AnimatedCrop NeuralAnimator::animate_batch(const SourceState& source, const torc
   if (!source.feature_3d.defined()) throw std::invalid_argument("source is not prepared");
   const auto t_start = Clock::now();
   AnimatedCrop out;
-  if (try_animate_graphed(source, driving256, ratios, params, timestamps_s, &out)) {
+  torch::Tensor health;  // the replay's image_health, when a graph ran
+  if (try_animate_graphed(source, driving256, ratios, params, timestamps_s, &out, &health)) {
     out.used_cuda_graph = true;
   } else {
     out = animate_eager(source, driving256, ratios, params, timestamps_s);
   }
-  guard_precision(source, driving256, ratios, params, &out);
+  guard_precision(source, driving256, ratios, params, health, &out);
   if (models_->device().is_cuda()) torch::cuda::synchronize(models_->device().index());
   out.timings.total_ms = ms_since(t_start);
   return out;
@@ -522,9 +541,10 @@ AnimatedCrop NeuralAnimator::animate_eager(const SourceState& source, const torc
 
 bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
                                          const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                                         const std::vector<double>& timestamps_s, AnimatedCrop* out) {
+                                         const std::vector<double>& timestamps_s, AnimatedCrop* out,
+                                         torch::Tensor* health) {
 #ifndef LIVEPUPPET_HAVE_CUDA
-  (void)source, (void)driving256, (void)ratios, (void)params, (void)timestamps_s, (void)out;
+  (void)source, (void)driving256, (void)ratios, (void)params, (void)timestamps_s, (void)out, (void)health;
   return false;
 #else
   const auto dev = models_->device();
@@ -582,6 +602,7 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
       if (params.smoothing) d = smooth(d, params, g->dt);
       g->x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
       g->image = render(source, g->x_d, nullptr);
+      g->health = image_health(g->image);
     };
     // The warm-up really runs the One-Euro filter: its state is put back after
     // (and when the capture fails). Saved before the side stream starts.
@@ -620,6 +641,7 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
   graph_->graph.replay();
   out->image = graph_->image.clone();
   out->x_driving = graph_->x_d.clone();
+  *health = graph_->health;  // read by guard_precision before the next replay
   graph_status_ = "on: replaying the captured frame (" + std::to_string(graph_captures_) + " capture" +
                   (graph_captures_ == 1 ? "" : "s") + " so far)";
   return true;
@@ -628,12 +650,11 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
 
 void NeuralAnimator::guard_precision(const SourceState& source, const torch::Tensor& driving256,
                                      const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                                     AnimatedCrop* out) {
+                                     const torch::Tensor& health, AnimatedCrop* out) {
   if (!fp16_guard_ || models_->precision() != Precision::Fp16 || !out->image.defined()) return;
-  const auto f = out->image.to(torch::kFloat);
-  const auto v = torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()}).to(torch::kCPU);
-  const bool non_finite = v.data_ptr<float>()[0] < 0.5f;
-  const bool black = !non_finite && !(v.data_ptr<float>()[1] > 1.0f / 255.0f);
+  bool non_finite = false;
+  const bool broken = health_is_broken(health.defined() ? health : image_health(out->image), &non_finite);
+  const bool black = broken && !non_finite;
   if (!non_finite && !(black && !black_frames_seen_in_fp32_too_)) return;
   // Render the frame again in fp32: keep fp32 if it fixes the frame.
   ModelSetOptions o = models_->options();

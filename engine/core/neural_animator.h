@@ -174,10 +174,11 @@ class NeuralAnimator {
                              const std::vector<double>& timestamps_s);
   bool try_animate_graphed(const SourceState& source, const torch::Tensor& driving256,
                            const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                           const std::vector<double>& timestamps_s, AnimatedCrop* out);
+                           const std::vector<double>& timestamps_s, AnimatedCrop* out, torch::Tensor* health);
+  // health: the frame's image_health when a graph computed it, else undefined.
   void guard_precision(const SourceState& source, const torch::Tensor& driving256,
                        const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
-                       AnimatedCrop* out);
+                       const torch::Tensor& health, AnimatedCrop* out);
   // One-Euro on the driving motion (device ops; dt: [B] float on the device).
   MotionInfo smooth(const MotionInfo& driving, const AnimationParams& params, const torch::Tensor& dt);
   // Host: the time steps of B driving frames (CPU [B] float); advances the clock.

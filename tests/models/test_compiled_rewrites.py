@@ -14,12 +14,13 @@ import torch
 
 from _common import Failures
 
-from export_optimizations import (DepthStackedConv3d, LowResConditionSPADE, TapStackedConv2d,
-                                  UpsampledConditionConv, depth_stack_conv3d,
-                                  fuse_spade_gamma_beta, instance_norm_channels_last,
-                                  low_res_spade_condition, pad_conv2d_outputs,
-                                  share_spade_condition, tap_stack_narrow_conv2d)
-from liveportrait.spade_generator import SPADEResBlock, bake_spectral_norm
+from export_optimizations import (ChannelsLastInstanceNorm, DepthStackedConv3d, LowResConditionSPADE,
+                                  ShiftFoldedShortcutSPADE, TapStackedConv2d, UpsampledConditionConv,
+                                  depth_stack_conv3d, fold_shortcut_shift, fuse_spade_gamma_beta, merge_middle_conditions,
+                                  instance_norm_channels_last, low_res_spade_condition, pad_conv2d_outputs,
+                                  share_spade_condition, tap_stack_narrow_conv2d, triton_depthwise_conv2d,
+                                  upsampled_input_statistics)
+from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock, bake_spectral_norm
 
 f = Failures()
 torch.manual_seed(3)
@@ -51,6 +52,65 @@ for fin, fout, size in ((16, 16, 8), (16, 8, 16), (8, 8, 32), (8, 8, 12)):
     f.check(d1 < 1e-4 and d2 < 1e-4 and d3 < 1e-4,
             f"block {fin}->{fout} at {size}x{size}: same output (shared {d1:.2e}, fused {d2:.2e}, "
             f"low-res condition {d3:.2e})")
+
+# A whole (narrow) generator through every G rewrite of the compiled packages,
+# including the two that need G's structure: the learned shortcuts' 1x1
+# convolution composed into beta's, and the statistics of the upsampled block
+# inputs taken from every 2nd row and column.
+torch.manual_seed(4)
+gen = SPADEGenerator(in_ch=16, out_ch=8).eval()
+for p in gen.parameters():
+    if p.dim() == 1:
+        torch.nn.init.uniform_(p, -0.3, 0.3)
+bake_spectral_norm(gen)
+feature = torch.randn(1, 16, 16, 16)
+with torch.no_grad():
+    want = gen(feature)
+    for rewrite in (instance_norm_channels_last, share_spade_condition, fuse_spade_gamma_beta,
+                    low_res_spade_condition, fold_shortcut_shift, upsampled_input_statistics):
+        rewrite(gen)
+    got = gen(feature)
+    merged = merge_middle_conditions(gen)
+    got_merged = merged(feature)
+f.check(merged.middle_condition.out_channels == 12 * 128,
+        f"the twelve middle condition convs are one conv ({merged.middle_condition.out_channels} channels)")
+d = (got_merged - want).abs().max().item()
+f.check(d < 1e-4, f"generator with the middle condition convs merged: same image ({d:.2e})")
+folded = [isinstance(b.norm_s, ShiftFoldedShortcutSPADE) for b in (gen.up_0, gen.up_1)]
+f.check(folded == [True, True] and isinstance(gen.up_1.conv_s, torch.nn.Identity),
+        f"both upsampling blocks' shortcuts folded ({folded})")
+strides = [b.norm_0.param_free_norm.stats_stride for b in (gen.up_0, gen.up_1, gen.G_middle_0)]
+strides += [gen.up_1.norm_1.param_free_norm.stats_stride]
+f.check(strides == [2, 2, 1, 1], f"strided statistics only for the upsampled block inputs ({strides})")
+widths = [gen.up_1.norm_s.mlp_scale_shift.out_channels, gen.up_1.norm_0.mlp_gamma_beta.out_channels]
+f.check(widths == [16 + 8, 32], f"up_1's shortcut modulation is gamma (16) + folded shift (8) wide ({widths})")
+d = (got - want).abs().max().item()
+f.check(d < 1e-4, f"generator with all compiled-package rewrites: same image ({d:.2e})")
+# The strided statistics are exact only for upsampled maps: on any other input
+# they differ, which is why only G's upsampling blocks get them.
+norm = ChannelsLastInstanceNorm()
+norm.stats_stride = 2
+x = torch.randn(1, 3, 8, 8)
+up = torch.nn.functional.interpolate(x, scale_factor=2.0, mode="nearest")
+d_up = (norm(up) - ChannelsLastInstanceNorm()(up)).abs().max().item()
+d_any = (norm(up + torch.randn_like(up)) - ChannelsLastInstanceNorm()(up + torch.randn_like(up))).abs().max().item()
+f.check(d_up < 1e-5 and d_any > 1e-2, f"strided statistics: exact on an upsampled map ({d_up:.2e}), not elsewhere")
+
+# M's depthwise convolutions are the ones given to the Triton kernel (its
+# GPU result is checked by export_compiled.py against the TorchScript module);
+# off the GPU the module computes with F.conv2d.
+holder = torch.nn.Sequential(torch.nn.Conv2d(8, 8, 7, padding=3, groups=8), torch.nn.Conv2d(8, 8, 3, padding=1),
+                             torch.nn.Conv2d(8, 8, 3, padding=1, groups=4), torch.nn.Conv2d(8, 8, 7, padding=3, groups=8, bias=False))
+x = torch.randn(1, 8, 9, 9)
+with torch.no_grad():
+    want = holder(x)
+    triton_depthwise_conv2d(holder)
+    got = holder(x)
+kinds = [type(m).__name__ for m in holder]
+f.check(kinds == ["TritonDepthwiseConv2d", "Conv2d", "Conv2d", "Conv2d"],
+        f"only depthwise 'same' convs with bias go to the Triton kernel ({kinds})")
+d = (got - want).abs().max().item()
+f.check(d < 1e-6, f"depthwise conv module off the GPU: same output ({d:.2e})")
 
 # The 3x3 convolution of a nearest-upsampled condition, computed at the
 # condition's resolution, for the scales G uses and a non-square one, at the
