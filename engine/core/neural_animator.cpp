@@ -602,7 +602,7 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
       if (params.smoothing) d = smooth(d, params, g->dt);
       g->x_d = driving_keypoints_device(source, d, params, plan, g->eye_cond, g->lip_cond);
       g->image = render(source, g->x_d, nullptr);
-      g->health = image_health(g->image);
+      if (fp16_guard_ && models_->precision() == Precision::Fp16) g->health = image_health(g->image);
     };
     // The warm-up really runs the One-Euro filter: its state is put back after
     // (and when the capture fails). Saved before the side stream starts.
@@ -641,7 +641,7 @@ bool NeuralAnimator::try_animate_graphed(const SourceState& source, const torch:
   graph_->graph.replay();
   out->image = graph_->image.clone();
   out->x_driving = graph_->x_d.clone();
-  *health = graph_->health;  // read by guard_precision before the next replay
+  *health = graph_->health;  // read by guard_precision before the next replay (undefined: it computes it)
   graph_status_ = "on: replaying the captured frame (" + std::to_string(graph_captures_) + " capture" +
                   (graph_captures_ == 1 ? "" : "s") + " so far)";
   return true;
