@@ -156,6 +156,9 @@ for cin, cout, k in ((142, 22, 7), (14, 14, 3), (5, 9, 3)):
     d = (got - want).abs().max().item()
     f.check(isinstance(holder[0], DepthStackedConv3d) and isinstance(holder[1], torch.nn.Conv3d),
             f"{cin}->{cout} k{k}: the k{k} conv is depth-stacked, the 1x1x1 conv is kept")
+    f.check(holder[0].width_taps == (k if k >= 5 and k * 8 * -(-cout // 8) < 256 else 1),
+            f"{cin}->{cout} k{k}: width taps stacked too only where the depth-stacked GEMM is narrow "
+            f"({holder[0].width_taps})")
     f.check(d < 1e-4, f"{cin}->{cout} k{k}: same output as Conv3d ({d:.2e})")
 try:
     DepthStackedConv3d(torch.nn.Conv3d(4, 4, 3, stride=2, padding=1))
