@@ -37,6 +37,7 @@ from torch import nn
 import torch.nn.functional as F
 
 import depthwise_conv_triton
+from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock
 
 
 class ChannelsLastInstanceNorm(nn.Module):
@@ -131,7 +132,6 @@ class SharedConditionSPADEResBlock(nn.Module):
 
 def share_spade_condition(module: nn.Module) -> nn.Module:
     """Replaces every SPADEResBlock below `module` by SharedConditionSPADEResBlock (in place)."""
-    from liveportrait.spade_generator import SPADEResBlock
     return replace_modules(module, lambda c: isinstance(c, SPADEResBlock), SharedConditionSPADEResBlock)
 
 
@@ -411,7 +411,6 @@ def upsampled_input_statistics(generator: nn.Module) -> nn.Module:
     read a block's input (norm_0 and, with the learned shortcut, norm_s) take
     their statistics from every 2nd row and column: a quarter of the reads, same
     values. After instance_norm_channels_last; G only (in place)."""
-    from liveportrait.spade_generator import SPADEGenerator
     if not isinstance(generator, SPADEGenerator):
         raise TypeError("upsampled_input_statistics applies to the SPADE generator")
     for block in (generator.up_0, generator.up_1):
@@ -491,14 +490,14 @@ class PrecomputedConditionSPADE(FusedGammaBetaSPADE):
         return self.modulate(x, activations[:, self.start:self.stop])
 
 
-class MergedConditionSPADEGenerator(nn.Module):
+class MergedConditionSPADEGenerator(SPADEGenerator):
     """SPADEGenerator whose six 64x64 middle blocks' twelve condition
     convolutions (each 256 -> 128, 3x3, on G's input) run as one convolution
     twelve times as wide: a 4096 x 1536 GEMM fills the GPU where each
     4096 x 128 one left most of it idle. Same function."""
 
-    def __init__(self, generator: nn.Module):
-        super().__init__()
+    def __init__(self, generator: SPADEGenerator):
+        nn.Module.__init__(self)
         self.fc = generator.fc
         self.middle = nn.ModuleList([getattr(generator, f"G_middle_{i}") for i in range(6)])
         self.up_0, self.up_1, self.conv_img = generator.up_0, generator.up_1, generator.conv_img
@@ -522,18 +521,12 @@ class MergedConditionSPADEGenerator(nn.Module):
         x = self.fc(feature)
         for block in self.middle:
             x = block(x, activations)
-        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
-        x = self.up_0(x, feature)
-        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
-        x = self.up_1(x, feature)
-        x = self.conv_img(F.leaky_relu(x, 0.2))
-        return torch.sigmoid(x)
+        return self.upsample_to_image(x, feature)
 
 
 def merge_middle_conditions(generator: nn.Module) -> nn.Module:
     """G (after fuse_spade_gamma_beta and low_res_spade_condition) as a
     MergedConditionSPADEGenerator; returns the new module."""
-    from liveportrait.spade_generator import SPADEGenerator
     if not isinstance(generator, SPADEGenerator):
         raise TypeError("merge_middle_conditions applies to the SPADE generator")
     return MergedConditionSPADEGenerator(generator)

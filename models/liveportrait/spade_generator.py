@@ -128,6 +128,11 @@ class SPADEGenerator(nn.Module):
         x = self.G_middle_3(x, cond)
         x = self.G_middle_4(x, cond)
         x = self.G_middle_5(x, cond)
+        return self.upsample_to_image(x, cond)
+
+    def upsample_to_image(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """After the middle blocks: the two upsampling blocks, the last conv,
+        PixelShuffle and the sigmoid."""
         x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         x = self.up_0(x, cond)
         x = F.interpolate(x, scale_factor=2.0, mode="nearest")

@@ -23,6 +23,17 @@ from export_optimizations import (ChannelsLastInstanceNorm, DepthStackedConv3d, 
 from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock, bake_spectral_norm
 
 f = Failures()
+
+
+def before_and_after(holder, rewrite, x):
+    """holder(x) before and after rewrite(holder), and the module types after."""
+    with torch.no_grad():
+        want = holder(x)
+        rewrite(holder)
+        got = holder(x)
+    return want, got, [type(m).__name__ for m in holder]
+
+
 torch.manual_seed(3)
 # Blocks at the condition's size, 2x and 4x it (G's middle, up_0, up_1); the last
 # is not an integer multiple and takes the plain path.
@@ -101,12 +112,7 @@ f.check(d_up < 1e-5 and d_any > 1e-2, f"strided statistics: exact on an upsample
 # off the GPU the module computes with F.conv2d.
 holder = torch.nn.Sequential(torch.nn.Conv2d(8, 8, 7, padding=3, groups=8), torch.nn.Conv2d(8, 8, 3, padding=1),
                              torch.nn.Conv2d(8, 8, 3, padding=1, groups=4), torch.nn.Conv2d(8, 8, 7, padding=3, groups=8, bias=False))
-x = torch.randn(1, 8, 9, 9)
-with torch.no_grad():
-    want = holder(x)
-    triton_depthwise_conv2d(holder)
-    got = holder(x)
-kinds = [type(m).__name__ for m in holder]
+want, got, kinds = before_and_after(holder, triton_depthwise_conv2d, torch.randn(1, 8, 9, 9))
 f.check(kinds == ["TritonDepthwiseConv2d", "Conv2d", "Conv2d", "Conv2d"],
         f"only depthwise 'same' convs with bias go to the Triton kernel ({kinds})")
 d = (got - want).abs().max().item()
@@ -147,12 +153,8 @@ f.check(d < 1e-4, f"tap-stacked convs: same output ({d:.2e})")
 # what the rewrite cannot do (strides).
 for cin, cout, k in ((142, 22, 7), (14, 14, 3), (5, 9, 3)):
     conv = torch.nn.Conv3d(cin, cout, k, padding=k // 2)
-    x = torch.randn(2, cin, 9, 6, 5)
     holder = torch.nn.Sequential(conv, torch.nn.Conv3d(cout, 4, 1))
-    with torch.no_grad():
-        want = holder(x)
-        depth_stack_conv3d(holder)
-        got = holder(x)
+    want, got, _ = before_and_after(holder, depth_stack_conv3d, torch.randn(2, cin, 9, 6, 5))
     d = (got - want).abs().max().item()
     f.check(isinstance(holder[0], DepthStackedConv3d) and isinstance(holder[1], torch.nn.Conv3d),
             f"{cin}->{cout} k{k}: the k{k} conv is depth-stacked, the 1x1x1 conv is kept")
@@ -170,12 +172,7 @@ except ValueError:
 # 12-channel last conv): same output, 8-aligned convs and depthwise convs kept.
 holder = torch.nn.Sequential(torch.nn.Conv2d(6, 1, 7, padding=3), torch.nn.Conv2d(1, 12, 3, padding=1),
                              torch.nn.Conv2d(12, 16, 3, padding=1), torch.nn.Conv2d(16, 16, 3, padding=1, groups=16))
-x = torch.randn(2, 6, 9, 11)
-with torch.no_grad():
-    want = holder(x)
-    pad_conv2d_outputs(holder)
-    got = holder(x)
-kinds = [type(m).__name__ for m in holder]
+want, got, kinds = before_and_after(holder, pad_conv2d_outputs, torch.randn(2, 6, 9, 11))
 f.check(kinds == ["PaddedOutputConv2d", "PaddedOutputConv2d", "Conv2d", "Conv2d"],
         f"convs with 1 and 12 outputs are padded, aligned and depthwise ones kept ({kinds})")
 d = (got - want).abs().max().item()
