@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 
@@ -78,19 +79,22 @@ struct NeuralAnimator::FrameGraph {
 
 namespace {
 
-// [all values finite (1/0), max value] of an image, float on its device: what
-// the fp16 guard reads back. A frame graph computes it inside the replay.
+// [min, max] of an image, float on its device: what the fp16 guard reads
+// back. One reduction kernel (min and max propagate NaN, so a non-finite value
+// anywhere shows in one of them); a frame graph computes it inside the replay.
 torch::Tensor image_health(const torch::Tensor& image) {
-  const auto f = image.to(torch::kFloat);
-  return torch::stack({torch::isfinite(f).all().to(torch::kFloat), f.amax()});
+  // (Older CPU builds have no half-precision aminmax; the engine's images are float.)
+  const auto [lo, hi] = torch::aminmax(image.is_cuda() ? image : image.to(torch::kFloat));
+  return torch::stack({lo, hi}).to(torch::kFloat);
 }
 
 // Non-finite, or black (max <= 1/255), from image_health's values.
 bool health_is_broken(const torch::Tensor& health, bool* non_finite = nullptr) {
   const auto v = health.to(torch::kCPU);
   const float* d = v.data_ptr<float>();
-  if (non_finite) *non_finite = d[0] < 0.5f;
-  return d[0] < 0.5f || !(d[1] > 1.0f / 255.0f);
+  const bool bad = !std::isfinite(d[0]) || !std::isfinite(d[1]);
+  if (non_finite) *non_finite = bad;
+  return bad || !(d[1] > 1.0f / 255.0f);
 }
 
 }  // namespace

@@ -202,6 +202,12 @@ TEST(FrameIsBroken, FlagsNonFiniteAndBlackFramesOnly) {
   auto inf = img.clone();
   inf[0][0][0][0] = std::numeric_limits<float>::infinity();
   EXPECT_TRUE(lp::frame_is_broken(inf));
+  auto neg_inf = img.clone();
+  neg_inf[0][2][7][0] = -std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(lp::frame_is_broken(neg_inf));
+  auto half_nan = img.to(torch::kHalf);
+  half_nan[0][0][4][4] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(lp::frame_is_broken(half_nan));
   EXPECT_TRUE(lp::frame_is_broken(torch::zeros({1, 3, 8, 8})));
   auto dark = torch::zeros({1, 3, 8, 8});
   dark[0][2][7][7] = 0.1f;  // one lit pixel is a picture, not a black frame
