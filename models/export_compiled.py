@@ -54,7 +54,7 @@ import torch  # noqa: E402
 
 from liveportrait.registry import MODULES  # noqa: E402
 from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
-from export_optimizations import (depth_stack_conv3d, fold_shortcut_shift, fuse_spade_gamma_beta,  # noqa: E402
+from export_optimizations import (depth_stack_conv3d, fold_batch_norms, fold_shortcut_shift, fuse_spade_gamma_beta,  # noqa: E402
                                   instance_norm_channels_last, low_res_spade_condition, merge_middle_conditions,
                                   pad_conv2d_outputs, share_spade_condition, tap_stack_narrow_conv2d,
                                   triton_depthwise_conv2d, upsampled_input_statistics)
@@ -79,6 +79,7 @@ def rebuild(spec, torchscript_path, triton_kernels=True):
         raise RuntimeError(f"{torchscript_path}: weights do not fit {spec.name} "
                            f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
     instance_norm_channels_last(model)
+    fold_batch_norms(model)
     share_spade_condition(model)
     fuse_spade_gamma_beta(model)
     low_res_spade_condition(model)

@@ -29,6 +29,9 @@ convolution, 2272 channels to 1, as a 1x1 convolution whose outputs stack the
 49 taps, then a shifted sum) and pad_conv2d_outputs (output channels
 zero-padded to a multiple of 8). Each keeps the network's function.
 
+fold_batch_norms (every batch norm that directly follows a convolution in F and
+W folded into that convolution's weights and bias) also serves only the packages.
+
 Most rewrites are one replace_modules call: match a module type, build its
 replacement from it.
 """
@@ -37,6 +40,9 @@ from torch import nn
 import torch.nn.functional as F
 
 import depthwise_conv_triton
+from liveportrait.blocks import (ConvBnAct2d, ConvBnReluPool2d, ConvBnReluPool3d, HourglassDecoder,
+                                 UpsampleConvBnRelu3d)
+from liveportrait.dense_motion import DenseMotionNetwork
 from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock
 
 
@@ -61,6 +67,39 @@ class ChannelsLastInstanceNorm(nn.Module):
         sample = x[:, :, ::k, ::k] if k > 1 else x
         var, mean = torch.var_mean(sample, dim=[2, 3], keepdim=True, unbiased=False)
         return (x - mean) * torch.rsqrt(var + self.eps)
+
+
+def fold_batch_norms(module: nn.Module) -> nn.Module:
+    """Folds every inference-mode BatchNorm that directly follows a convolution
+    (conv -> norm -> activation blocks of F and W, W's feature compression)
+    into the convolution's weights and bias; the norm becomes the identity (in
+    place). Same function, up to rounding.
+
+    Why it pays: Inductor computes a half-precision batch norm in float32, and
+    where the tensor before it has two readers it writes that float32 tensor
+    out. W's hourglass did so at every decoder level, 37 MB before the mask and
+    occlusion convolutions alone, which the next kernels read back. Folded, the
+    activation is written once, in half precision."""
+    pairs = []
+    for m in module.modules():
+        if isinstance(m, (ConvBnAct2d, ConvBnReluPool2d, ConvBnReluPool3d, UpsampleConvBnRelu3d, HourglassDecoder)):
+            pairs.append((m, "conv"))
+        elif isinstance(m, DenseMotionNetwork):
+            pairs.append((m, "compress"))
+    for m, conv_name in pairs:
+        conv, bn = getattr(m, conv_name), m.norm
+        if not isinstance(bn, (nn.BatchNorm2d, nn.BatchNorm3d)) or bn.training or not bn.track_running_stats:
+            continue
+        with torch.no_grad():
+            scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+            bias = conv.bias.double() if conv.bias is not None else torch.zeros_like(scale)
+            shape = (-1,) + (1,) * (conv.weight.dim() - 1)
+            folded_w = conv.weight.double() * scale.view(shape)
+            folded_b = (bias - bn.running_mean.double()) * scale + bn.bias.double()
+            conv.weight = nn.Parameter(folded_w.to(conv.weight.dtype))
+            conv.bias = nn.Parameter(folded_b.to(conv.weight.dtype))
+        m.norm = nn.Identity()
+    return module
 
 
 def replace_modules(module: nn.Module, matches, make) -> nn.Module:

@@ -19,7 +19,9 @@ from export_optimizations import (ChannelsLastInstanceNorm, DepthStackedConv3d, 
                                   depth_stack_conv3d, fold_shortcut_shift, fuse_spade_gamma_beta, merge_middle_conditions,
                                   instance_norm_channels_last, low_res_spade_condition, pad_conv2d_outputs,
                                   share_spade_condition, tap_stack_narrow_conv2d, triton_depthwise_conv2d,
-                                  upsampled_input_statistics)
+                                  upsampled_input_statistics, fold_batch_norms)
+from liveportrait.appearance_feature_extractor import AppearanceFeatureExtractor
+from liveportrait.warping_network import WarpingNetwork
 from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock, bake_spectral_norm
 
 f = Failures()
@@ -177,6 +179,33 @@ f.check(kinds == ["PaddedOutputConv2d", "PaddedOutputConv2d", "Conv2d", "Conv2d"
         f"convs with 1 and 12 outputs are padded, aligned and depthwise ones kept ({kinds})")
 d = (got - want).abs().max().item()
 f.check(d < 1e-5 and got.shape == want.shape, f"padded output channels: same output ({d:.2e})")
+
+# Batch norms folded into the convolutions before them, then W's and F's 3-D
+# convolutions depth-stacked: the same outputs, and no batch norm left after a
+# convolution (F's pre-activation blocks keep theirs: a norm before a conv).
+torch.manual_seed(5)
+kp_s = torch.rand(1, 21, 3) * 1.6 - 0.8
+for net, inputs in ((WarpingNetwork(), (torch.randn(1, 32, 16, 64, 64), kp_s, kp_s + 0.1 * torch.randn(1, 21, 3))),
+                    (AppearanceFeatureExtractor(), (torch.rand(1, 3, 256, 256),))):
+    net.eval()
+    for m in net.modules():
+        if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)):
+            for t, lo, hi in ((m.running_mean, -0.3, 0.3), (m.running_var, 0.5, 1.5), (m.weight, 0.5, 1.5),
+                              (m.bias, -0.3, 0.3)):
+                torch.nn.init.uniform_(t, lo, hi)
+    name = type(net).__name__
+    before = sum(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)) for m in net.modules())
+    with torch.no_grad():
+        want = net(*inputs)
+        fold_batch_norms(net)
+        depth_stack_conv3d(net)
+        got = net(*inputs)
+    after = sum(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)) for m in net.modules())
+    f.check(after < before, f"{name}: batch norms after convolutions folded ({before} -> {after} left)")
+    want, got = (want,) if torch.is_tensor(want) else want, (got,) if torch.is_tensor(got) else got
+    for i, (a, b) in enumerate(zip(want, got)):
+        d = ((a - b).abs().max() / a.abs().max()).item()
+        f.check(d < 1e-4, f"{name} output {i}: same with the norms folded ({d:.2e} of the largest value)")
 
 here = os.path.dirname(os.path.abspath(__file__))
 script = os.path.join(here, "..", "..", "models", "export_compiled.py")
