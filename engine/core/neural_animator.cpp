@@ -88,13 +88,20 @@ torch::Tensor image_health(const torch::Tensor& image) {
   return torch::stack({lo, hi}).to(torch::kFloat);
 }
 
-// Non-finite, or black (max <= 1/255), from image_health's values.
-bool health_is_broken(const torch::Tensor& health, bool* non_finite = nullptr) {
+// What image_health's values say (one read-back): a non-finite value
+// somewhere, or a black frame (max <= 1/255).
+struct FrameHealth {
+  bool non_finite = false, black = false;
+  bool broken() const { return non_finite || black; }
+};
+
+FrameHealth read_health(const torch::Tensor& health) {
   const auto v = health.to(torch::kCPU);
   const float* d = v.data_ptr<float>();
-  const bool bad = !std::isfinite(d[0]) || !std::isfinite(d[1]);
-  if (non_finite) *non_finite = bad;
-  return bad || !(d[1] > 1.0f / 255.0f);
+  FrameHealth h;
+  h.non_finite = !std::isfinite(d[0]) || !std::isfinite(d[1]);
+  h.black = !h.non_finite && !(d[1] > 1.0f / 255.0f);
+  return h;
 }
 
 }  // namespace
@@ -102,7 +109,7 @@ bool health_is_broken(const torch::Tensor& health, bool* non_finite = nullptr) {
 bool frame_is_broken(const torch::Tensor& image) {
   c10::InferenceMode guard;
   if (!image.defined() || image.numel() == 0) return true;
-  return health_is_broken(image_health(image));  // one read-back
+  return read_health(image_health(image)).broken();
 }
 
 torch::Tensor eye_condition(float source_left, float source_right, float driving, torch::Device device) {
@@ -656,10 +663,9 @@ void NeuralAnimator::guard_precision(const SourceState& source, const torch::Ten
                                      const std::vector<DrivingRatios>& ratios, const AnimationParams& params,
                                      const torch::Tensor& health, AnimatedCrop* out) {
   if (!fp16_guard_ || models_->precision() != Precision::Fp16 || !out->image.defined()) return;
-  bool non_finite = false;
-  const bool broken = health_is_broken(health.defined() ? health : image_health(out->image), &non_finite);
-  const bool black = broken && !non_finite;
-  if (!non_finite && !(black && !black_frames_seen_in_fp32_too_)) return;
+  const FrameHealth h = read_health(health.defined() ? health : image_health(out->image));
+  const bool non_finite = h.non_finite;
+  if (!non_finite && !(h.black && !black_frames_seen_in_fp32_too_)) return;
   // Render the frame again in fp32: keep fp32 if it fixes the frame.
   ModelSetOptions o = models_->options();
   o.precision = "fp32";
