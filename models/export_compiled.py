@@ -57,7 +57,7 @@ from liveportrait.spade_generator import bake_spectral_norm  # noqa: E402
 from export_optimizations import (depth_stack_conv3d, fold_batch_norms, fold_shortcut_shift, fuse_spade_gamma_beta,  # noqa: E402
                                   instance_norm_channels_last, low_res_spade_condition, merge_middle_conditions,
                                   pad_conv2d_outputs, share_spade_condition, tap_stack_narrow_conv2d,
-                                  triton_depthwise_conv2d, upsampled_input_statistics)
+                                  triton_convnext_mlp, triton_depthwise_conv2d, upsampled_input_statistics)
 from liveportrait.spade_generator import SPADEGenerator  # noqa: E402
 from export_torchscript import as_tuple, example_inputs, write_json  # noqa: E402
 
@@ -70,7 +70,8 @@ BATCH = 1
 def rebuild(spec, torchscript_path, triton_kernels=True):
     """Our nn.Module for `spec` holding the weights of the TorchScript file, with
     the rewrites of export_optimizations.py applied (triton_kernels: also M's
-    depthwise convolutions as depthwise_conv_triton's kernel)."""
+    depthwise convolutions as depthwise_conv_triton's kernel and the rest of
+    its ConvNeXt-V2 blocks as convnext_block_triton's)."""
     scripted = torch.jit.load(torchscript_path, map_location="cpu")
     model = spec.build()
     bake_spectral_norm(model)
@@ -88,6 +89,7 @@ def rebuild(spec, torchscript_path, triton_kernels=True):
         upsampled_input_statistics(model)
         model = merge_middle_conditions(model)
     if triton_kernels:
+        triton_convnext_mlp(model)
         triton_depthwise_conv2d(model)
     depth_stack_conv3d(model)
     tap_stack_narrow_conv2d(model)
@@ -202,8 +204,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-freezing", dest="freezing", action="store_false",
                     help="keep the weights as runtime constants (no constant folding at compile time)")
     ap.add_argument("--no-triton-kernels", dest="triton_kernels", action="store_false",
-                    help="leave out our hand-written Triton kernel (M's depthwise convolutions; "
-                         "cuDNN runs them instead), e.g. where packaging it fails")
+                    help="leave out our hand-written Triton kernels (M's depthwise convolutions and block MLPs; "
+                         "Inductor and cuDNN run them instead), e.g. where packaging them fails")
     ap.add_argument("--check", metavar="NAME", help=argparse.SUPPRESS)  # internal: the fresh-process check
     args = ap.parse_args(argv)
     if args.check:

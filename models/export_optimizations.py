@@ -22,7 +22,9 @@ convolution composed into its beta convolution), upsampled_input_statistics
 (G's upsampled block inputs normalised with statistics of every 2nd row and
 column), merge_middle_conditions (G's twelve 64x64 condition convolutions as
 one), triton_depthwise_conv2d (M's depthwise convolutions as a Triton kernel,
-depthwise_conv_triton.py), depth_stack_conv3d (every 3-D convolution of F and W
+depthwise_conv_triton.py), triton_convnext_mlp (the rest of each of M's
+ConvNeXt-V2 blocks as two Triton kernels, convnext_block_triton.py),
+depth_stack_conv3d (every 3-D convolution of F and W
 as one 2-D convolution over the depth slices whose output channels stack the
 depth taps, then a shifted sum), tap_stack_narrow_conv2d (W's 7x7 occlusion
 convolution, 2272 channels to 1, as a 1x1 convolution whose outputs stack the
@@ -39,9 +41,11 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+import convnext_block_triton
 import depthwise_conv_triton
 from liveportrait.blocks import (ConvBnAct2d, ConvBnReluPool2d, ConvBnReluPool3d, HourglassDecoder,
                                  UpsampleConvBnRelu3d)
+from liveportrait.convnextv2 import ConvNeXtV2Block
 from liveportrait.dense_motion import DenseMotionNetwork
 from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock
 
@@ -611,3 +615,47 @@ def triton_depthwise_conv2d(module: nn.Module) -> nn.Module:
                 and c.padding_mode == "zeros" and c.kernel_size[0] == c.kernel_size[1]
                 and c.padding == (c.kernel_size[0] // 2,) * 2 and c.kernel_size[0] % 2 == 1)
     return replace_modules(module, matches, TritonDepthwiseConv2d)
+
+
+class TritonConvNeXtBlock(nn.Module):
+    """A ConvNeXt-V2 block (depthwise conv, LayerNorm, 1x1 expansion, GELU, GRN,
+    1x1 projection, residual) whose MLP runs on CUDA in half precision as
+    convnext_block_triton's two kernels (torch.ops.livepuppet.convnext_mlp) and
+    elsewhere as the same maths in PyTorch. The Linear weights are held
+    transposed ([in, out], contiguous) for the kernels' B operand."""
+
+    def __init__(self, block: ConvNeXtV2Block):
+        super().__init__()
+        self.dwconv = block.dwconv
+        self.ln_weight = block.norm.weight
+        self.ln_bias = block.norm.bias
+        self.eps = float(block.norm.eps)
+        self.w1t = nn.Parameter(block.pwconv1.weight.detach().t().contiguous())
+        self.b1 = block.pwconv1.bias
+        self.gamma = nn.Parameter(block.grn.gamma.detach().reshape(-1).clone())
+        self.beta = nn.Parameter(block.grn.beta.detach().reshape(-1).clone())
+        self.w2t = nn.Parameter(block.pwconv2.weight.detach().t().contiguous())
+        self.b2 = block.pwconv2.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.dwconv(x)
+        if x.is_cuda and x.dtype == torch.half and convnext_block_triton.AVAILABLE:
+            # The kernels index NHWC memory: channels-last for both tensors.
+            x = x.contiguous(memory_format=torch.channels_last)
+            y = y.contiguous(memory_format=torch.channels_last)
+            return torch.ops.livepuppet.convnext_mlp(x, y, self.ln_weight, self.ln_bias, self.w1t, self.b1,
+                                                     self.gamma, self.beta, self.w2t, self.b2, self.eps)
+        z = F.layer_norm(y.permute(0, 2, 3, 1), [y.shape[1]], self.ln_weight, self.ln_bias, self.eps)
+        h = F.gelu(torch.matmul(z, self.w1t) + self.b1)
+        norms = torch.linalg.vector_norm(h, 2, dim=[1, 2], keepdim=True)
+        a = h * (self.gamma * (norms / (norms.mean(dim=-1, keepdim=True) + 1e-6)) + 1) + self.beta
+        return x + (torch.matmul(a, self.w2t) + self.b2).permute(0, 3, 1, 2)
+
+
+def triton_convnext_mlp(module: nn.Module) -> nn.Module:
+    """Replaces every ConvNeXtV2Block below `module` whose width has tile sizes
+    in convnext_block_triton (M's first three stages) by TritonConvNeXtBlock
+    (in place; changes state_dict keys: compiled packages only)."""
+    return replace_modules(
+        module, lambda c: isinstance(c, ConvNeXtV2Block) and c.pwconv1.in_features in convnext_block_triton.EXPAND_TILES,
+        TritonConvNeXtBlock)

@@ -8,9 +8,10 @@
 # compiled graph path's kernels (models/trace_summary.py) and, when
 # a parity fixture is given, `livepuppet-cli parity` in fp16 and fp32.
 #   [FRAMES=N] [STAGE=all|prepare|measure] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
-# STAGE=prepare stops after the build, exports, compile and baseline; STAGE=measure
-# runs the suite and parity on what an earlier prepare left in $TMPDIR (so the two
-# halves fit a GPU machine's per-command time limit).
+# STAGE=prepare stops after the build, exports and compile; STAGE=measure times the
+# baseline, runs the suite and parity on what an earlier prepare left in $TMPDIR
+# (so the two halves fit a GPU machine's per-command time limit; the baseline and
+# the suite are timed in the same half).
 set -u
 frames=${FRAMES:-300}
 stage=${STAGE:-all}
@@ -33,22 +34,21 @@ if [ "$stage" != measure ]; then
   echo "export --gpu-optimize rc=$?"
   python3 models/export_compiled.py --models "$work/models-opt" > "$out/compile.log" 2>&1
   rc=$?
-  if [ $rc != 0 ]; then  # the hand-written Triton kernel is the newest risk: retry without it
+  if [ $rc != 0 ]; then  # our hand-written Triton kernels are the newest risk: retry without them
     grep -E "^(compiled|error)" "$out/compile.log"
     python3 models/export_compiled.py --models "$work/models-opt" --no-triton-kernels > "$out/compile.log" 2>&1
     rc=$?; echo "compile without our Triton kernels"
   fi
   echo "compile rc=$rc"; grep -E "^(compiled|error|wrote)" "$out/compile.log"
   wait $build
-  python3 models/bench_pytorch_baseline.py --models "$work/models" --frames "$frames" --json "$work/baseline.json" > "$work.baseline.log" 2>&1
-  echo "baseline rc=$?"
 fi
 [ "$stage" = prepare ] && exit 0
-if [ ! -x "$cli" ] || [ ! -f "$work/models-opt/compiled/manifest.json" ] || [ ! -f "$work/baseline.json" ]; then
+if [ ! -x "$cli" ] || [ ! -f "$work/models-opt/compiled/manifest.json" ] || [ ! -d "$work/models" ]; then
   echo "nothing prepared in $work: run with STAGE=prepare (or all) first" >&2
   exit 1
 fi
-cp "$work/baseline.json" "$out/baseline.json"
+python3 models/bench_pytorch_baseline.py --models "$work/models" --frames "$frames" --json "$out/baseline.json" > "$work.baseline.log" 2>&1
+echo "baseline rc=$?"
 "$cli" bench --models "$work/models-opt" --device cuda --suite --channels-last --frames "$frames" \
     --baseline "$out/baseline.json" > "$out/suite.json" 2> "$out/suite.log"
 echo "suite rc=$?"

@@ -19,8 +19,9 @@ from export_optimizations import (ChannelsLastInstanceNorm, DepthStackedConv3d, 
                                   depth_stack_conv3d, fold_shortcut_shift, fuse_spade_gamma_beta, merge_middle_conditions,
                                   instance_norm_channels_last, low_res_spade_condition, pad_conv2d_outputs,
                                   share_spade_condition, tap_stack_narrow_conv2d, triton_depthwise_conv2d,
-                                  upsampled_input_statistics, fold_batch_norms)
+                                  upsampled_input_statistics, fold_batch_norms, triton_convnext_mlp)
 from liveportrait.appearance_feature_extractor import AppearanceFeatureExtractor
+from liveportrait.motion_extractor import MotionExtractor
 from liveportrait.warping_network import WarpingNetwork
 from liveportrait.spade_generator import SPADEGenerator, SPADEResBlock, bake_spectral_norm
 
@@ -206,6 +207,28 @@ for net, inputs in ((WarpingNetwork(), (torch.randn(1, 32, 16, 64, 64), kp_s, kp
     for i, (a, b) in enumerate(zip(want, got)):
         d = ((a - b).abs().max() / a.abs().max()).item()
         f.check(d < 1e-4, f"{name} output {i}: same with the norms folded ({d:.2e} of the largest value)")
+
+# M's ConvNeXt-V2 blocks (those of the first three stages) with their MLP rewritten for the Triton kernels
+# (transposed Linear weights, the GRN as h * (gamma * N(h) + 1) + beta): the same
+# seven outputs. GRN's gamma and beta are zero at initialisation, which would
+# hide a wrong GRN: they are set non-zero here.
+torch.manual_seed(6)
+net = MotionExtractor().eval()
+for name, p in net.named_parameters():
+    if ".grn." in name:
+        torch.nn.init.uniform_(p, -0.5, 0.5)
+image = torch.rand(2, 3, 256, 256)
+with torch.no_grad():
+    want = net(image)
+    triton_convnext_mlp(net)
+    got = net(image)
+kinds = [type(m).__name__ for m in net.modules()]
+rewritten, kept = kinds.count("TritonConvNeXtBlock"), kinds.count("ConvNeXtV2Block")
+f.check((rewritten, kept) == (15, 3), f"M: the blocks of the first three stages rewritten, the last stage's kept "
+        f"({rewritten} rewritten, {kept} kept)")
+for i, (a, b) in enumerate(zip(want, got)):
+    d = ((a - b).abs().max() / a.abs().max()).item()
+    f.check(d < 1e-4, f"M output {i}: same with the blocks' MLP rewritten ({d:.2e} of the largest value)")
 
 here = os.path.dirname(os.path.abspath(__file__))
 script = os.path.join(here, "..", "..", "models", "export_compiled.py")
