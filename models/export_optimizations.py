@@ -621,19 +621,16 @@ class TritonConvNeXtBlock(nn.Module):
     """A ConvNeXt-V2 block (depthwise conv, LayerNorm, 1x1 expansion, GELU, GRN,
     1x1 projection, residual) whose MLP runs on CUDA in half precision as
     convnext_block_triton's two kernels (torch.ops.livepuppet.convnext_mlp) and
-    elsewhere as the same maths in PyTorch. The Linear weights are held
-    transposed ([in, out], contiguous) for the kernels' B operand."""
+    elsewhere through the block's own norm and GRN modules. The Linear weights
+    are held transposed ([in, out], contiguous) for the kernels' B operand."""
 
     def __init__(self, block: ConvNeXtV2Block):
         super().__init__()
         self.dwconv = block.dwconv
-        self.ln_weight = block.norm.weight
-        self.ln_bias = block.norm.bias
-        self.eps = float(block.norm.eps)
+        self.norm = block.norm
+        self.grn = block.grn
         self.w1t = nn.Parameter(block.pwconv1.weight.detach().t().contiguous())
         self.b1 = block.pwconv1.bias
-        self.gamma = nn.Parameter(block.grn.gamma.detach().reshape(-1).clone())
-        self.beta = nn.Parameter(block.grn.beta.detach().reshape(-1).clone())
         self.w2t = nn.Parameter(block.pwconv2.weight.detach().t().contiguous())
         self.b2 = block.pwconv2.bias
 
@@ -643,13 +640,11 @@ class TritonConvNeXtBlock(nn.Module):
             # The kernels index NHWC memory: channels-last for both tensors.
             x = x.contiguous(memory_format=torch.channels_last)
             y = y.contiguous(memory_format=torch.channels_last)
-            return torch.ops.livepuppet.convnext_mlp(x, y, self.ln_weight, self.ln_bias, self.w1t, self.b1,
-                                                     self.gamma, self.beta, self.w2t, self.b2, self.eps)
-        z = F.layer_norm(y.permute(0, 2, 3, 1), [y.shape[1]], self.ln_weight, self.ln_bias, self.eps)
-        h = F.gelu(torch.matmul(z, self.w1t) + self.b1)
-        norms = torch.linalg.vector_norm(h, 2, dim=[1, 2], keepdim=True)
-        a = h * (self.gamma * (norms / (norms.mean(dim=-1, keepdim=True) + 1e-6)) + 1) + self.beta
-        return x + (torch.matmul(a, self.w2t) + self.b2).permute(0, 3, 1, 2)
+            return torch.ops.livepuppet.convnext_mlp(
+                x, y, self.norm.weight, self.norm.bias, self.w1t, self.b1, self.grn.gamma.reshape(-1),
+                self.grn.beta.reshape(-1), self.w2t, self.b2, self.norm.eps)
+        h = F.gelu(torch.matmul(self.norm(y.permute(0, 2, 3, 1)), self.w1t) + self.b1)
+        return x + (torch.matmul(self.grn(h), self.w2t) + self.b2).permute(0, 3, 1, 2)
 
 
 def triton_convnext_mlp(module: nn.Module) -> nn.Module:

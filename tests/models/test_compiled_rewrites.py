@@ -208,10 +208,11 @@ for net, inputs in ((WarpingNetwork(), (torch.randn(1, 32, 16, 64, 64), kp_s, kp
         d = ((a - b).abs().max() / a.abs().max()).item()
         f.check(d < 1e-4, f"{name} output {i}: same with the norms folded ({d:.2e} of the largest value)")
 
-# M's ConvNeXt-V2 blocks (those of the first three stages) with their MLP rewritten for the Triton kernels
-# (transposed Linear weights, the GRN as h * (gamma * N(h) + 1) + beta): the same
-# seven outputs. GRN's gamma and beta are zero at initialisation, which would
-# hide a wrong GRN: they are set non-zero here.
+# M's ConvNeXt-V2 blocks (those of the first three stages) rewritten for the Triton
+# kernels (transposed Linear weights; on the CPU the block's own norm and GRN):
+# the same seven outputs. The kernels themselves run on CUDA only; the package
+# check of export_compiled.py compares them with fp32 there. GRN's gamma and beta
+# are zero at initialisation, which would hide a GRN left out: set non-zero here.
 torch.manual_seed(6)
 net = MotionExtractor().eval()
 for name, p in net.named_parameters():
