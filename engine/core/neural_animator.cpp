@@ -664,8 +664,7 @@ void NeuralAnimator::guard_precision(const SourceState& source, const torch::Ten
                                      const torch::Tensor& health, AnimatedCrop* out) {
   if (!fp16_guard_ || models_->precision() != Precision::Fp16 || !out->image.defined()) return;
   const FrameHealth h = read_health(health.defined() ? health : image_health(out->image));
-  const bool non_finite = h.non_finite;
-  if (!non_finite && !(h.black && !black_frames_seen_in_fp32_too_)) return;
+  if (!h.non_finite && !(h.black && !black_frames_seen_in_fp32_too_)) return;
   // Render the frame again in fp32: keep fp32 if it fixes the frame.
   ModelSetOptions o = models_->options();
   o.precision = "fp32";
@@ -683,16 +682,16 @@ void NeuralAnimator::guard_precision(const SourceState& source, const torch::Ten
   prepare_graph_failed_ = false;
   // A non-finite frame may have put NaN into the One-Euro state, and the redo
   // below smooths this frame again: start the smoothing afresh.
-  if (non_finite) smoother_.reset();
+  if (h.non_finite) smoother_.reset();
   if (out->captured_reference) rezero_pending_ = true;  // the reference came from the broken frame
   AnimatedCrop redo = animate_eager(source, driving256, ratios, params, {});
-  if (!non_finite && frame_is_broken(redo.image)) {
+  if (!h.non_finite && frame_is_broken(redo.image)) {
     // Black in fp32 too: a genuinely dark frame, not an fp16 problem.
     models_ = fp16;
     black_frames_seen_in_fp32_too_ = true;
     return;
   }
-  status_ = std::string("fp16 gave a ") + (non_finite ? "non-finite" : "black") + " frame on " +
+  status_ = std::string("fp16 gave a ") + (h.non_finite ? "non-finite" : "black") + " frame on " +
             models_->device().str() + ": switched to fp32";
   *out = redo;
 }
