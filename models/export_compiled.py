@@ -2,7 +2,7 @@
 """Compile F, M, W and G of an exported model folder into AOTInductor packages
 for this machine's GPU (GPU performance issue).
 
-  export_compiled.py --models DIR [--only NAMES] [--max-autotune]
+  export_compiled.py --models DIR [--only NAMES] [--max-autotune] [--batch B]
 
 Reads DIR's TorchScript files (written by export_torchscript.py), rebuilds each
 network from models/liveportrait with exactly those weights, applies the
@@ -15,7 +15,9 @@ kernels fuse the normalisations, activations and SPADE modulations that
 TorchScript runs one kernel at a time, and Inductor picks the memory layouts.
 
 Writes DIR/compiled/<name>.pt2 and DIR/compiled/manifest.json (format
-"livepuppet-aoti", see models/EXPORT_FORMAT.md). A package holds machine code
+"livepuppet-aoti", see models/EXPORT_FORMAT.md). With --batch B (after a plain
+run), M, W and G are compiled again at batch B into <name>.b<B>.pt2 and listed
+under the manifest's "batches", for the throughput mode. A package holds machine code
 for this GPU architecture and this PyTorch version: the C++ runtime uses it only
 where both match and the TorchScript folder is the one it was compiled from;
 otherwise it runs the TorchScript files and says why. Each package is checked
@@ -65,6 +67,9 @@ FORMAT = "livepuppet-aoti"
 FORMAT_VERSION = 1
 COMPILED = ["appearance_feature_extractor", "motion_extractor", "warping_module", "spade_generator"]
 BATCH = 1
+# The networks that run once per driving frame: the ones the throughput mode
+# (animate_batch with several frames) can also run at a larger batch (--batch B).
+PER_FRAME = ["motion_extractor", "warping_module", "spade_generator"]
 
 
 def rebuild(spec, torchscript_path, triton_kernels=True):
@@ -123,14 +128,18 @@ def psnr(a, b):
     return 99.0 if mse == 0 else 10 * math.log10(1.0 / mse)
 
 
-def compile_one(spec, models_dir, out_dir, max_autotune, freezing, triton_kernels):
+def package_name(name, batch):
+    return f"{name}.pt2" if batch == BATCH else f"{name}.b{batch}.pt2"
+
+
+def compile_one(spec, models_dir, out_dir, max_autotune, freezing, triton_kernels, batch=BATCH):
     ts_path = os.path.join(models_dir, spec.name + ".pt")
     model = rebuild(spec, ts_path, triton_kernels)
     model = model.to(torch.device("cuda"), torch.half)
     if spec.name in FLOAT_OUTPUTS:
         model = FloatOutputs(model)
-    inputs = example_inputs(spec, BATCH, torch.device("cuda"), torch.half)
-    package = os.path.join(out_dir, spec.name + ".pt2")
+    inputs = example_inputs(spec, batch, torch.device("cuda"), torch.half)
+    package = os.path.join(out_dir, package_name(spec.name, batch))
     t0 = time.time()
     with torch.no_grad():
         program = torch.export.export(model, tuple(inputs))
@@ -140,34 +149,35 @@ def compile_one(spec, models_dir, out_dir, max_autotune, freezing, triton_kernel
     seconds = time.time() - t0
     # The check loads the package in a fresh process, as the C++ runtime will.
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--models", models_dir,
-                           "--check", spec.name], capture_output=True, text=True)
+                           "--check", spec.name, "--batch", str(batch)], capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise RuntimeError(f"{package}: the check of the compiled package failed "
                            f"(exit status {done.returncode}): {tail}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     entry = {
-        "file": spec.name + ".pt2",
+        "file": package_name(spec.name, batch),
         "bytes": os.path.getsize(package),
         "source_file": spec.name + ".pt",
         "source_bytes": os.path.getsize(ts_path),
         "compile_seconds": round(seconds, 1),
         "check": report,
     }
-    print(f"compiled {spec.name:30s} {entry['bytes'] / 1e6:7.1f} MB  {seconds:6.1f} s  {report}", flush=True)
+    print(f"compiled {spec.name:30s} batch {batch:2d} {entry['bytes'] / 1e6:7.1f} MB  {seconds:6.1f} s  {report}",
+          flush=True)
     return entry
 
 
-def check_one(spec, models_dir):
+def check_one(spec, models_dir, batch=BATCH):
     """Runs DIR/compiled/<name>.pt2 against the TorchScript module it stands for;
     prints the comparison as one JSON line, raises when it is out of tolerance:
     compiled fp16 must be about as close to fp32 as TorchScript fp16 is."""
     dev = torch.device("cuda")
     ts_path = os.path.join(models_dir, spec.name + ".pt")
-    package = os.path.join(models_dir, "compiled", spec.name + ".pt2")
+    package = os.path.join(models_dir, "compiled", package_name(spec.name, batch))
     compiled = torch._inductor.aoti_load_package(package)
     scripted = torch.jit.load(ts_path, map_location="cpu").eval()
-    inputs = example_inputs(spec, BATCH, dev, torch.half)
+    inputs = example_inputs(spec, batch, dev, torch.half)
     with torch.no_grad():
         got = as_tuple(compiled(*inputs))
         ref16 = as_tuple(scripted.to(dev, torch.half)(*inputs))
@@ -206,19 +216,25 @@ def main(argv=None) -> int:
     ap.add_argument("--no-triton-kernels", dest="triton_kernels", action="store_false",
                     help="leave out our hand-written Triton kernels (M's depthwise convolutions and block MLPs; "
                          "Inductor and cuDNN run them instead), e.g. where packaging them fails")
+    ap.add_argument("--batch", type=int, default=BATCH,
+                    help="compile the per-frame networks (M, W, G) again at this batch size for the throughput "
+                         "mode, beside the batch-1 packages of an earlier run (which it needs)")
     ap.add_argument("--check", metavar="NAME", help=argparse.SUPPRESS)  # internal: the fresh-process check
     args = ap.parse_args(argv)
+    if args.batch < 1:
+        ap.error("--batch must be at least 1")
     if args.check:
         try:
-            check_one(MODULES[args.check], args.models)
+            check_one(MODULES[args.check], args.models, args.batch)
         except (RuntimeError, OSError, KeyError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
         return 0
-    names = args.only.split(",") if args.only else COMPILED
-    bad = [n for n in names if n not in COMPILED]
+    allowed = COMPILED if args.batch == BATCH else PER_FRAME
+    names = args.only.split(",") if args.only else allowed
+    bad = [n for n in names if n not in allowed]
     if bad:
-        ap.error(f"cannot compile {bad}; compiled modules are {', '.join(COMPILED)}")
+        ap.error(f"cannot compile {bad} at batch {args.batch}; those modules are {', '.join(allowed)}")
     if not torch.cuda.is_available():
         print("error: compiled packages are built for a CUDA GPU, and none is available", file=sys.stderr)
         return 2
@@ -251,23 +267,41 @@ def main(argv=None) -> int:
         "modules": {},
     }
     old_path = os.path.join(out_dir, "manifest.json")
-    if args.only and os.path.isfile(old_path):
+    old = None
+    if os.path.isfile(old_path):
         with open(old_path) as f:
             old = json.load(f)
-        same = all(old.get(k) == manifest[k] for k in
-                   ("format_version", "torch_version", "compute_capability", "models_created_utc"))
-        if same:
-            manifest["modules"] = {k: v for k, v in old.get("modules", {}).items() if k not in names}
+    # Packages of an earlier run stay listed only while they still stand for
+    # this folder's TorchScript files, on this PyTorch and GPU architecture.
+    same = old is not None and all(old.get(k) == manifest[k] for k in
+                                   ("format_version", "torch_version", "compute_capability", "models_created_utc",
+                                    "precision", "batch"))
+    if args.batch != BATCH and not same:
+        print(f"error: {old_path} has no batch-{BATCH} packages of this export for this GPU and PyTorch; "
+              f"run export_compiled.py --models {args.models} first", file=sys.stderr)
+        return 2
+    if same:
+        manifest["batches"] = old.get("batches", {})
+        if args.batch != BATCH or args.only:
+            manifest["modules"] = old.get("modules", {})
+    target = manifest["batches"].setdefault(str(args.batch), {"modules": {}}) if args.batch != BATCH else manifest
+    # What is compiled now replaces its old entries; without --only, the whole batch size's.
+    target["modules"] = {k: v for k, v in target["modules"].items() if args.only and k not in names}
     try:
         for name in names:
-            manifest["modules"][name] = compile_one(MODULES[name], args.models, out_dir, args.max_autotune, args.freezing,
-                                                   args.triton_kernels)
+            target["modules"][name] = compile_one(MODULES[name], args.models, out_dir, args.max_autotune,
+                                                  args.freezing, args.triton_kernels, args.batch)
     except (RuntimeError, OSError) as e:
         print(f"error: compiling failed: {e}", file=sys.stderr)
         return 1
-    manifest["modules"] = {k: manifest["modules"][k] for k in COMPILED if k in manifest["modules"]}
+    target["modules"] = {k: target["modules"][k] for k in COMPILED if k in target["modules"]}
+    if not manifest.get("batches"):
+        manifest.pop("batches", None)
+    else:
+        manifest["batches"] = {k: manifest["batches"][k] for k in sorted(manifest["batches"], key=int)}
     write_json(old_path, manifest)
-    print(f"wrote {old_path} ({props.name}, sm_{props.major}{props.minor}, torch {manifest['torch_version']})")
+    print(f"wrote {old_path} ({props.name}, sm_{props.major}{props.minor}, torch {manifest['torch_version']}, "
+          f"batch {args.batch})")
     return 0
 
 

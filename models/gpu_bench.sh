@@ -7,11 +7,12 @@
 # `livepuppet-cli bench --suite` (all configurations in one process), traces the
 # compiled graph path's kernels (models/trace_summary.py) and, when
 # a parity fixture is given, `livepuppet-cli parity` in fp16 and fp32.
-#   [FRAMES=N] [STAGE=all|prepare|measure] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
-# STAGE=prepare stops after the build, exports and compile; STAGE=measure times the
-# baseline, runs the suite and parity on what an earlier prepare left in $TMPDIR
-# (so the two halves fit a GPU machine's per-command time limit; the baseline and
-# the suite are timed in the same half).
+#   [FRAMES=N] [STAGE=all|prepare|batches|measure] [BATCHES="4 16"] models/gpu_bench.sh OUT_DIR [PARITY_FIXTURE_DIR]
+# STAGE=prepare stops after the build, exports and compile; STAGE=batches compiles
+# M, W, G again at the BATCHES sizes (the throughput mode's rows); STAGE=measure
+# times the baseline, runs the suite and parity on what the earlier stages left in
+# $TMPDIR (so the parts fit a GPU machine's per-command time limit; the baseline
+# and the suite are timed in the same part).
 set -u
 frames=${FRAMES:-300}
 stage=${STAGE:-all}
@@ -23,7 +24,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 work=${TMPDIR:-/tmp}/livepuppet-gpu-bench
 cli="$work/build/engine/cli/livepuppet-cli"
-if [ "$stage" != measure ]; then
+if [ "$stage" = all ] || [ "$stage" = prepare ]; then
   ( cmake -S . -B "$work/build" -G Ninja -DLIVEPUPPET_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_PREFIX_PATH="$prefix" > "$work.cmake.log" 2>&1 &&
     ninja -C "$work/build" livepuppet-cli > "$work.build.log" 2>&1; echo "build rc=$?" ) &
@@ -43,6 +44,17 @@ if [ "$stage" != measure ]; then
   wait $build
 fi
 [ "$stage" = prepare ] && exit 0
+if [ "$stage" = all ] || [ "$stage" = batches ]; then
+  # Same kernels as the batch-1 packages: without ours if those had to go without.
+  nt=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('' if m.get('triton_kernels', True) else '--no-triton-kernels')" \
+       "$work/models-opt/compiled/manifest.json")
+  for b in ${BATCHES:-4 16}; do
+    python3 models/export_compiled.py --models "$work/models-opt" --batch "$b" $nt >> "$out/compile_batches.log" 2>&1
+    echo "compile batch $b rc=$?"
+  done
+  grep -E "^(compiled|error|wrote)" "$out/compile_batches.log"
+fi
+[ "$stage" = batches ] && exit 0
 if [ ! -x "$cli" ] || [ ! -f "$work/models-opt/compiled/manifest.json" ] || [ ! -d "$work/models" ]; then
   echo "nothing prepared in $work: run with STAGE=prepare (or all) first" >&2
   exit 1

@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <system_error>
 
@@ -30,15 +31,59 @@ std::string string_or_empty(const JsonValue& root, const char* key) {
   return v && v->is_string() ? v->as_string() : std::string();
 }
 
-[[maybe_unused]] std::string short_names(const CompiledManifest& m) {
+[[maybe_unused]] std::string short_names(const std::array<bool, kNumModels>& present) {
   static const char* kShort[kNumModels] = {"F", "M", "W", "G", "stitching", "eye", "lip"};
   std::string s;
   for (int i = 0; i < kNumModels; ++i)
-    if (m.present[static_cast<size_t>(i)]) s += std::string(s.empty() ? "" : ", ") + kShort[i];
+    if (present[static_cast<size_t>(i)]) s += std::string(s.empty() ? "" : ", ") + kShort[i];
   return s;
 }
 
+// A manifest's "modules" object (of the batch-1 packages or of one larger batch).
+void read_modules(const JsonValue& mods, const std::string& file, const std::string& where,
+                  std::array<bool, kNumModels>* present, std::array<CompiledEntry, kNumModels>* modules) {
+  if (!mods.is_object()) throw ModelSetError(file, where + "\"modules\" is not an object");
+  for (int i = 0; i < kNumModels; ++i) {
+    const JsonValue* e = mods.find(model_name(static_cast<ModelId>(i)));
+    if (!e) continue;
+    const std::string module = where + "module \"" + model_name(static_cast<ModelId>(i)) + "\": ";
+    CompiledEntry& ce = (*modules)[static_cast<size_t>(i)];
+    try {
+      ce.file = e->at("file").as_string();
+      ce.bytes = e->at("bytes").as_int();
+      ce.source_file = e->at("source_file").as_string();
+      ce.source_bytes = e->at("source_bytes").as_int();
+    } catch (const JsonError& je) {
+      throw ModelSetError(file, module + je.what());
+    }
+    for (const std::string* name : {&ce.file, &ce.source_file})
+      if (!is_plain_file_name(*name)) throw ModelSetError(file, module + "file names must be plain, got \"" + *name + "\"");
+    (*present)[static_cast<size_t>(i)] = true;
+  }
+}
+
+// Why one listed package cannot stand for its TorchScript module ("" when it can).
+std::string entry_mismatch(const CompiledEntry& e, const ModuleEntry& src, const fs::path& models_dir) {
+  if (e.source_file != src.file || e.source_bytes != src.bytes)
+    return e.file + " was compiled from " + e.source_file + " of " + std::to_string(e.source_bytes) +
+           " bytes, the folder has " + src.file + " of " + std::to_string(src.bytes) + " bytes";
+  const fs::path p = models_dir / "compiled" / e.file;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return p.string() + " is missing (listed in compiled/manifest.json)";
+  const auto size = static_cast<int64_t>(fs::file_size(p, ec));
+  if (ec || size != e.bytes)
+    return p.string() + " is " + std::to_string(size) + " bytes, compiled/manifest.json says " +
+           std::to_string(e.bytes) + " (truncated or replaced file)";
+  return "";
+}
+
 }  // namespace
+
+const CompiledBatch* CompiledManifest::find_batch(int64_t b) const {
+  for (const auto& entry : batches)
+    if (entry.batch == b) return &entry;
+  return nullptr;
+}
 
 CompiledManifest CompiledManifest::read(const fs::path& models_dir) {
   const fs::path path = models_dir / "compiled" / "manifest.json";
@@ -54,25 +99,20 @@ CompiledManifest CompiledManifest::read(const fs::path& models_dir) {
     m.precision = root.at("precision").as_string();
     m.batch = root.at("batch").as_int();
     m.models_created_utc = string_or_empty(root, "models_created_utc");
-    const JsonValue& mods = root.at("modules");
-    if (!mods.is_object()) throw JsonError("\"modules\" is not an object");
-    for (int i = 0; i < kNumModels; ++i) {
-      const JsonValue* e = mods.find(model_name(static_cast<ModelId>(i)));
-      if (!e) continue;
-      CompiledEntry& ce = m.modules[static_cast<size_t>(i)];
-      try {
-        ce.file = e->at("file").as_string();
-        ce.bytes = e->at("bytes").as_int();
-        ce.source_file = e->at("source_file").as_string();
-        ce.source_bytes = e->at("source_bytes").as_int();
-      } catch (const JsonError& je) {
-        throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) + "\": " + je.what());
+    read_modules(root.at("modules"), file, "", &m.present, &m.modules);
+    if (const JsonValue* batches = root.find("batches")) {
+      if (!batches->is_object()) throw JsonError("\"batches\" is not an object");
+      for (const auto& [key, value] : batches->as_object()) {
+        CompiledBatch b;
+        char* end = nullptr;
+        b.batch = std::strtoll(key.c_str(), &end, 10);
+        if (key.empty() || *end != '\0' || b.batch < 2)
+          throw ModelSetError(file, "\"batches\": \"" + key + "\" is not a batch size above 1");
+        read_modules(value.at("modules"), file, "batch " + key + ", ", &b.present, &b.modules);
+        m.batches.push_back(std::move(b));
       }
-      for (const std::string* name : {&ce.file, &ce.source_file})
-        if (!is_plain_file_name(*name))
-          throw ModelSetError(file, std::string("module \"") + model_name(static_cast<ModelId>(i)) +
-                                        "\": file names must be plain, got \"" + *name + "\"");
-      m.present[static_cast<size_t>(i)] = true;
+      std::sort(m.batches.begin(), m.batches.end(),
+                [](const CompiledBatch& a, const CompiledBatch& b) { return a.batch < b.batch; });
     }
   } catch (const JsonError& e) {
     throw ModelSetError(file, e.what());
@@ -121,21 +161,27 @@ std::string compiled_mismatch(const CompiledManifest& compiled, const ModelManif
   for (int i = 0; i < kNumModels; ++i) {
     if (!compiled.present[static_cast<size_t>(i)]) continue;
     any = true;
-    const CompiledEntry& e = compiled.modules[static_cast<size_t>(i)];
-    const ModuleEntry& src = models.modules[static_cast<size_t>(i)];
-    if (e.source_file != src.file || e.source_bytes != src.bytes)
-      return e.file + " was compiled from " + e.source_file + " of " + std::to_string(e.source_bytes) +
-             " bytes, the folder has " + src.file + " of " + std::to_string(src.bytes) + " bytes";
-    const fs::path p = models_dir / "compiled" / e.file;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) return p.string() + " is missing (listed in compiled/manifest.json)";
-    const auto size = static_cast<int64_t>(fs::file_size(p, ec));
-    if (ec || size != e.bytes)
-      return p.string() + " is " + std::to_string(size) + " bytes, compiled/manifest.json says " +
-             std::to_string(e.bytes) + " (truncated or replaced file)";
+    const std::string why = entry_mismatch(compiled.modules[static_cast<size_t>(i)],
+                                           models.modules[static_cast<size_t>(i)], models_dir);
+    if (!why.empty()) return why;
   }
   if (!any) return "compiled/manifest.json lists no module";
   return "";
+}
+
+std::string compiled_batch_mismatch(const CompiledManifest& compiled, int64_t b, const ModelManifest& models,
+                                    const fs::path& models_dir) {
+  const CompiledBatch* batch = compiled.find_batch(b);
+  if (!batch) return "none compiled (models/export_compiled.py --batch " + std::to_string(b) + " makes them)";
+  bool any = false;
+  for (int i = 0; i < kNumModels; ++i) {
+    if (!batch->present[static_cast<size_t>(i)]) continue;
+    any = true;
+    const std::string why = entry_mismatch(batch->modules[static_cast<size_t>(i)],
+                                           models.modules[static_cast<size_t>(i)], models_dir);
+    if (!why.empty()) return why;
+  }
+  return any ? "" : "compiled/manifest.json lists no module at batch " + std::to_string(b);
 }
 
 #ifdef LIVEPUPPET_HAVE_AOTI
@@ -152,10 +198,14 @@ struct CompiledModels::Runner {};
 
 CompiledModels::~CompiledModels() = default;
 
-bool CompiledModels::has(ModelId id) const { return runners_[static_cast<size_t>(id)] != nullptr; }
+bool CompiledModels::has(ModelId id, int64_t batch) const {
+  const auto it = runners_.find(batch);
+  return it != runners_.end() && it->second[static_cast<size_t>(id)] != nullptr;
+}
 
 std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir, const ModelManifest& models,
-                                                     torch::Device device, Precision precision, std::string* status) {
+                                                     torch::Device device, Precision precision,
+                                                     const std::vector<int64_t>& extra_batches, std::string* status) {
   auto say = [&](const std::string& s) {
     if (status) *status = s;
   };
@@ -178,27 +228,54 @@ std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir,
   }
 #ifdef LIVEPUPPET_HAVE_AOTI
   std::unique_ptr<CompiledModels> set(new CompiledModels());
-  set->batch_ = m.batch;
-  for (int i = 0; i < kNumModels; ++i) {
-    if (!m.present[static_cast<size_t>(i)]) continue;
-    const fs::path p = models_dir / "compiled" / m.modules[static_cast<size_t>(i)].file;
-    auto runner = std::make_unique<Runner>();
-    try {
-      runner->loader = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
-          p.string(), "model", /*run_single_threaded=*/true, /*num_runners=*/1, device.index());
-    } catch (const std::exception& ex) {
-      std::string what = ex.what();
-      what = what.substr(0, what.find('\n'));
-      say("not used: " + p.string() + ": cannot be loaded (" + what + ")");
-      return nullptr;
+  // One batch size's packages into runners_[batch]; false (and the reason in
+  // *error) when one of them cannot be loaded.
+  auto load_batch = [&](int64_t batch, const std::array<bool, kNumModels>& present,
+                        const std::array<CompiledEntry, kNumModels>& modules, std::string* error) {
+    Runners runners;
+    for (int i = 0; i < kNumModels; ++i) {
+      if (!present[static_cast<size_t>(i)]) continue;
+      const fs::path p = models_dir / "compiled" / modules[static_cast<size_t>(i)].file;
+      auto runner = std::make_unique<Runner>();
+      try {
+        runner->loader = std::make_unique<torch::inductor::AOTIModelPackageLoader>(
+            p.string(), "model", /*run_single_threaded=*/true, /*num_runners=*/1, device.index());
+      } catch (const std::exception& ex) {
+        std::string what = ex.what();
+        *error = p.string() + ": cannot be loaded (" + what.substr(0, what.find('\n')) + ")";
+        return false;
+      }
+      runners[static_cast<size_t>(i)] = std::move(runner);
     }
-    set->runners_[static_cast<size_t>(i)] = std::move(runner);
+    set->runners_[batch] = std::move(runners);
+    return true;
+  };
+  std::string error;
+  if (!load_batch(m.batch, m.present, m.modules, &error)) {
+    say("not used: " + error);
+    return nullptr;
   }
   std::string sm = m.compute_capability;
   sm.erase(std::remove(sm.begin(), sm.end(), '.'), sm.end());
-  say(short_names(m) + " compiled (AOTInductor, sm_" + sm + ", batch " + std::to_string(m.batch) + ")");
+  std::string said = short_names(m.present) + " compiled (AOTInductor, sm_" + sm + ", batch " + std::to_string(m.batch);
+  // The throughput mode's batch sizes: what is not there is said, not fatal.
+  for (const int64_t b : extra_batches) {
+    if (b == m.batch || set->runners_.count(b)) continue;
+    std::string why_not = compiled_batch_mismatch(m, b, models, models_dir);
+    if (why_not.empty()) {
+      const CompiledBatch& batch = *m.find_batch(b);
+      if (load_batch(b, batch.present, batch.modules, &error)) {
+        said += "; " + short_names(batch.present) + " at batch " + std::to_string(b);
+        continue;
+      }
+      why_not = error;
+    }
+    said += "; batch " + std::to_string(b) + " not compiled: " + why_not;
+  }
+  say(said + ")");
   return set;
 #else
+  (void)extra_batches;
   say("not used: this build has no AOTInductor runtime");
   return nullptr;
 #endif
@@ -206,7 +283,11 @@ std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir,
 
 std::vector<torch::Tensor> CompiledModels::run(ModelId id, const std::vector<torch::Tensor>& inputs) {
 #ifdef LIVEPUPPET_HAVE_AOTI
-  Runner& r = *runners_[static_cast<size_t>(id)];
+  const int64_t batch = inputs.empty() || inputs[0].dim() == 0 ? 0 : inputs[0].size(0);
+  if (!has(id, batch))
+    throw std::logic_error(std::string("CompiledModels::run: no package of ") + model_name(id) + " at batch " +
+                           std::to_string(batch));
+  Runner& r = *runners_.at(batch)[static_cast<size_t>(id)];
   std::lock_guard<std::mutex> lock(r.mutex);
   void* stream = nullptr;
 #ifdef LIVEPUPPET_HAVE_CUDA

@@ -228,7 +228,8 @@ std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOpti
   }
   if (options.compiled) {
     std::unique_ptr<CompiledModels> compiled =
-        CompiledModels::load(dir, set->manifest_, set->device_, set->precision_, &set->compiled_status_);
+        CompiledModels::load(dir, set->manifest_, set->device_, set->precision_, options.compiled_batches,
+                             &set->compiled_status_);
     set->compiled_ = std::move(compiled);
     // A folder that has packages the user expects to run: say why they do not.
     if (set->compiled_status_.rfind("not used: ", 0) == 0)
@@ -269,7 +270,7 @@ std::string ModelSet::describe() const {
 }
 
 bool ModelSet::runs_compiled(ModelId id, int64_t batch) const {
-  return compiled_ && compiled_->has(id) && batch == compiled_->batch();
+  return compiled_ && compiled_->has(id, batch);
 }
 
 std::vector<torch::Tensor> ModelSet::forward(ModelId id, const std::vector<torch::Tensor>& inputs) {

@@ -59,6 +59,11 @@ struct ModelSetOptions {
   // LibTorch and this folder, at the packages' batch size; TorchScript runs
   // everything else. compiled_status() says what was used and why not.
   bool compiled = true;
+  // Batch sizes above 1 whose packages (M, W, G; export_compiled.py --batch B)
+  // are loaded too, for the throughput mode (animate_batch with that many
+  // frames). Each costs VRAM for another copy of their weights, so none by
+  // default; a size the folder does not have is said in compiled_status().
+  std::vector<int64_t> compiled_batches;
 };
 
 struct ModuleEntry {

@@ -94,6 +94,49 @@ TEST(CompiledModels, FittingPackagesAreAcceptedAndEachMismatchIsExplained) {
   EXPECT_NE(other.find("was compiled from spade_generator.pt of"), std::string::npos) << other;
 }
 
+// The throughput mode's packages: G compiled again at batch 4 beside the batch-1 one.
+TEST(CompiledModels, LargerBatchPackagesAreListedCheckedAndExplainedWhenMissing) {
+  const auto dir = lp::test::scratch_dir() / "models";
+  lp::test::write_tiny_model_set(dir);
+  write_compiled(dir);
+  std::ofstream(dir / "compiled" / "spade_generator.b4.pt2") << std::string(4321, 'x');
+  const auto g_bytes = fs::file_size(dir / "spade_generator.pt");
+  auto entry = [&](const std::string& file, int bytes) {
+    return "{\"file\": \"" + file + "\", \"bytes\": " + std::to_string(bytes) +
+           ", \"source_file\": \"spade_generator.pt\", \"source_bytes\": " + std::to_string(g_bytes) + "}";
+  };
+  auto manifest = [&](const std::string& batches) {
+    return "{\"format\": \"livepuppet-aoti\", \"format_version\": 1, \"torch_version\": \"2.11.0\", "
+           "\"compute_capability\": \"9.0\", \"precision\": \"fp16\", \"batch\": 1, "
+           "\"models_created_utc\": \"2026-01-01T00:00:00Z\", \"modules\": {\"spade_generator\": " +
+           entry("spade_generator.pt2", 1234) + "}, \"batches\": " + batches + "}";
+  };
+  write_compiled(dir, manifest("{\"4\": {\"modules\": {\"spade_generator\": " + entry("spade_generator.b4.pt2", 4321) +
+                               "}}}"));
+  const auto models = lp::ModelSet::check_files(dir);
+  const auto compiled = lp::CompiledManifest::read(dir);
+  ASSERT_EQ(compiled.batches.size(), 1u);
+  EXPECT_EQ(compiled.batches[0].batch, 4);
+  EXPECT_TRUE(compiled.batches[0].present[static_cast<size_t>(lp::ModelId::SpadeGenerator)]);
+  EXPECT_FALSE(compiled.batches[0].present[static_cast<size_t>(lp::ModelId::MotionExtractor)]);
+  EXPECT_EQ(lp::compiled_mismatch(compiled, models, dir, h100_runtime()), "");
+  EXPECT_EQ(lp::compiled_batch_mismatch(compiled, 4, models, dir), "");
+  const std::string none = lp::compiled_batch_mismatch(compiled, 16, models, dir);
+  EXPECT_NE(none.find("none compiled (models/export_compiled.py --batch 16"), std::string::npos) << none;
+  // A truncated batch-4 package is named; the batch-1 packages still fit.
+  std::ofstream(dir / "compiled" / "spade_generator.b4.pt2") << "abc";
+  const std::string cut = lp::compiled_batch_mismatch(compiled, 4, models, dir);
+  EXPECT_NE(cut.find("spade_generator.b4.pt2 is 3 bytes"), std::string::npos) << cut;
+  EXPECT_EQ(lp::compiled_mismatch(compiled, models, dir, h100_runtime()), "");
+  // Batch sizes must be numbers above 1; a bad entry names the batch.
+  write_compiled(dir, manifest("{\"1\": {\"modules\": {}}}"));
+  EXPECT_NE(read_error(dir).find("\"batches\": \"1\" is not a batch size above 1"), std::string::npos) << read_error(dir);
+  write_compiled(dir, manifest("{\"four\": {\"modules\": {}}}"));
+  EXPECT_NE(read_error(dir).find("\"four\" is not a batch size above 1"), std::string::npos) << read_error(dir);
+  write_compiled(dir, manifest("{\"4\": {\"modules\": {\"spade_generator\": {\"file\": \"g.pt2\"}}}}"));
+  EXPECT_NE(read_error(dir).find("batch 4, module \"spade_generator\""), std::string::npos) << read_error(dir);
+}
+
 TEST(CompiledModels, BrokenCompiledManifestNamesItsFile) {
   const auto dir = lp::test::scratch_dir() / "models";
   lp::test::write_tiny_model_set(dir);
