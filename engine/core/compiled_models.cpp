@@ -270,7 +270,7 @@ std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir,
       }
       why_not = error;
     }
-    said += "; batch " + std::to_string(b) + " not compiled: " + why_not;
+    said += "; batch " + std::to_string(b) + " not used: " + why_not;
   }
   say(said + ")");
   return set;
