@@ -77,6 +77,22 @@ std::string entry_mismatch(const CompiledEntry& e, const ModuleEntry& src, const
   return "";
 }
 
+// The first listed package of one batch size that cannot stand for its
+// TorchScript module, `none` when nothing is listed, "" when all fit.
+std::string listed_mismatch(const std::array<bool, kNumModels>& present,
+                            const std::array<CompiledEntry, kNumModels>& modules, const ModelManifest& models,
+                            const fs::path& models_dir, const std::string& none) {
+  bool any = false;
+  for (int i = 0; i < kNumModels; ++i) {
+    if (!present[static_cast<size_t>(i)]) continue;
+    any = true;
+    const std::string why = entry_mismatch(modules[static_cast<size_t>(i)], models.modules[static_cast<size_t>(i)],
+                                           models_dir);
+    if (!why.empty()) return why;
+  }
+  return any ? "" : none;
+}
+
 }  // namespace
 
 const CompiledBatch* CompiledManifest::find_batch(int64_t b) const {
@@ -157,31 +173,15 @@ std::string compiled_mismatch(const CompiledManifest& compiled, const ModelManif
   if (compiled.models_created_utc != models.created_utc)
     return "compiled from the export of " + compiled.models_created_utc + ", the TorchScript files are from " +
            models.created_utc + "; run models/export_compiled.py again";
-  bool any = false;
-  for (int i = 0; i < kNumModels; ++i) {
-    if (!compiled.present[static_cast<size_t>(i)]) continue;
-    any = true;
-    const std::string why = entry_mismatch(compiled.modules[static_cast<size_t>(i)],
-                                           models.modules[static_cast<size_t>(i)], models_dir);
-    if (!why.empty()) return why;
-  }
-  if (!any) return "compiled/manifest.json lists no module";
-  return "";
+  return listed_mismatch(compiled.present, compiled.modules, models, models_dir, "compiled/manifest.json lists no module");
 }
 
 std::string compiled_batch_mismatch(const CompiledManifest& compiled, int64_t b, const ModelManifest& models,
                                     const fs::path& models_dir) {
   const CompiledBatch* batch = compiled.find_batch(b);
   if (!batch) return "none compiled (models/export_compiled.py --batch " + std::to_string(b) + " makes them)";
-  bool any = false;
-  for (int i = 0; i < kNumModels; ++i) {
-    if (!batch->present[static_cast<size_t>(i)]) continue;
-    any = true;
-    const std::string why = entry_mismatch(batch->modules[static_cast<size_t>(i)],
-                                           models.modules[static_cast<size_t>(i)], models_dir);
-    if (!why.empty()) return why;
-  }
-  return any ? "" : "compiled/manifest.json lists no module at batch " + std::to_string(b);
+  return listed_mismatch(batch->present, batch->modules, models, models_dir,
+                         "compiled/manifest.json lists no module at batch " + std::to_string(b));
 }
 
 #ifdef LIVEPUPPET_HAVE_AOTI
@@ -284,10 +284,12 @@ std::unique_ptr<CompiledModels> CompiledModels::load(const fs::path& models_dir,
 std::vector<torch::Tensor> CompiledModels::run(ModelId id, const std::vector<torch::Tensor>& inputs) {
 #ifdef LIVEPUPPET_HAVE_AOTI
   const int64_t batch = inputs.empty() || inputs[0].dim() == 0 ? 0 : inputs[0].size(0);
-  if (!has(id, batch))
+  const auto it = runners_.find(batch);
+  Runner* runner = it == runners_.end() ? nullptr : it->second[static_cast<size_t>(id)].get();
+  if (!runner)
     throw std::logic_error(std::string("CompiledModels::run: no package of ") + model_name(id) + " at batch " +
                            std::to_string(batch));
-  Runner& r = *runners_.at(batch)[static_cast<size_t>(id)];
+  Runner& r = *runner;
   std::lock_guard<std::mutex> lock(r.mutex);
   void* stream = nullptr;
 #ifdef LIVEPUPPET_HAVE_CUDA
