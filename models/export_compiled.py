@@ -31,6 +31,7 @@ import argparse
 import ctypes
 import ctypes.util
 import datetime
+import fcntl
 import json
 import math
 import os
@@ -204,6 +205,45 @@ def check_one(spec, models_dir, batch=BATCH):
     print(json.dumps(report), flush=True)
 
 
+def read_manifest(path):
+    """The compiled folder's manifest, or None where there is none yet."""
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def same_export(old, manifest):
+    """Packages of an earlier run stay listed only while they still stand for this
+    folder's TorchScript files, on this PyTorch and GPU architecture."""
+    return old is not None and all(old.get(k) == manifest[k] for k in
+                                   ("format_version", "torch_version", "compute_capability", "models_created_utc",
+                                    "precision", "batch"))
+
+
+def write_manifest(path, manifest, batch, target):
+    """Writes the manifest after compiling at `batch` (`target`: that batch size's
+    entry, `manifest` itself at batch 1). Several batch sizes may compile at once,
+    each in its own process (gpu_bench.sh does so): for a larger batch size the
+    manifest is read again under a lock and only that size's entry is replaced, so
+    no process drops what another one wrote meanwhile. False, writing nothing, when
+    the batch-1 packages were replaced by another export in the meantime."""
+    with open(os.path.join(os.path.dirname(path), ".manifest.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if batch != BATCH:
+            current = read_manifest(path)
+            if not same_export(current, manifest):
+                return False
+            current.setdefault("batches", {})[str(batch)] = target
+            manifest = current
+        if not manifest.get("batches"):
+            manifest.pop("batches", None)
+        else:
+            manifest["batches"] = {k: manifest["batches"][k] for k in sorted(manifest["batches"], key=int)}
+        write_json(path, manifest)
+    return True
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", required=True, help="folder written by export_torchscript.py")
@@ -267,15 +307,8 @@ def main(argv=None) -> int:
         "modules": {},
     }
     old_path = os.path.join(out_dir, "manifest.json")
-    old = None
-    if os.path.isfile(old_path):
-        with open(old_path) as f:
-            old = json.load(f)
-    # Packages of an earlier run stay listed only while they still stand for
-    # this folder's TorchScript files, on this PyTorch and GPU architecture.
-    same = old is not None and all(old.get(k) == manifest[k] for k in
-                                   ("format_version", "torch_version", "compute_capability", "models_created_utc",
-                                    "precision", "batch"))
+    old = read_manifest(old_path)
+    same = same_export(old, manifest)
     if args.batch != BATCH and not same:
         print(f"error: {old_path} has no batch-{BATCH} packages of this export for this GPU and PyTorch; "
               f"run export_compiled.py --models {args.models} first", file=sys.stderr)
@@ -295,11 +328,10 @@ def main(argv=None) -> int:
         print(f"error: compiling failed: {e}", file=sys.stderr)
         return 1
     target["modules"] = {k: target["modules"][k] for k in COMPILED if k in target["modules"]}
-    if not manifest.get("batches"):
-        manifest.pop("batches", None)
-    else:
-        manifest["batches"] = {k: manifest["batches"][k] for k in sorted(manifest["batches"], key=int)}
-    write_json(old_path, manifest)
+    if not write_manifest(old_path, manifest, args.batch, target):
+        print(f"error: {old_path} was replaced by another export while batch {args.batch} compiled; "
+              f"run export_compiled.py --models {args.models} --batch {args.batch} again", file=sys.stderr)
+        return 1
     print(f"wrote {old_path} ({props.name}, sm_{props.major}{props.minor}, torch {manifest['torch_version']}, "
           f"batch {args.batch})")
     return 0

@@ -4,7 +4,8 @@ function (float32, CPU): a SPADE residual block with its condition shared and
 gamma/beta merged into one convolution gives the block's output, and 3-D
 convolutions computed as one
 depth-stacked 2-D convolution give Conv3d's output. And export_compiled.py,
-where it cannot compile (no CUDA GPU, or PyTorch < 2.6), says so and exits 2."""
+where it cannot compile (no CUDA GPU, or PyTorch < 2.6), says so and exits 2, and
+keeps every batch size's manifest entry when several compile at once."""
 import os
 import subprocess
 import sys
@@ -241,4 +242,41 @@ with tempfile.TemporaryDirectory() as d:
     else:
         f.check(done.returncode == 2 and ("CUDA GPU" in done.stderr or "AOTInductor" in done.stderr),
                 f"no CUDA GPU / old PyTorch: a clear refusal (rc {done.returncode}: {done.stderr.strip()})")
+
+# Two batch sizes compiled at once (gpu_bench.sh runs them side by side): each
+# process read the manifest when it started, and the one that writes last must not
+# drop the other's entry. And a batch size compiled against batch-1 packages that
+# another export replaced meanwhile is refused, leaving the manifest as it is.
+import json  # noqa: E402
+import export_compiled  # noqa: E402
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "manifest.json")
+    base = {"format_version": 1, "torch_version": "2.11.0", "compute_capability": "9.0",
+            "models_created_utc": "2026-11-22T00:00:00Z", "precision": "fp16", "batch": 1,
+            "modules": {"spade_generator": {"file": "spade_generator.pt2"}}}
+    export_compiled.write_json(path, base)
+
+    def started(batch):
+        """What a `--batch B` process holds after reading the manifest at its start."""
+        m = json.loads(json.dumps(base))
+        m["batches"] = {}
+        target = m["batches"].setdefault(str(batch), {"modules": {}})
+        target["modules"]["spade_generator"] = {"file": f"spade_generator.b{batch}.pt2"}
+        return m, target
+
+    b16, b4 = started(16), started(4)
+    ok16 = export_compiled.write_manifest(path, b16[0], 16, b16[1])
+    ok4 = export_compiled.write_manifest(path, b4[0], 4, b4[1])
+    got = export_compiled.read_manifest(path)
+    f.check(ok16 and ok4 and list(got.get("batches", {})) == ["4", "16"]
+            and got["batches"]["16"]["modules"]["spade_generator"]["file"] == "spade_generator.b16.pt2"
+            and got["modules"] == base["modules"],
+            f"two batch sizes compiled at once are both listed, in order, batch 1 kept ({got.get('batches')})")
+
+    replaced = dict(base, models_created_utc="2026-11-23T00:00:00Z")
+    export_compiled.write_json(path, replaced)
+    late = started(4)
+    ok = export_compiled.write_manifest(path, late[0], 4, late[1])
+    f.check(not ok and export_compiled.read_manifest(path) == replaced,
+            "a batch size whose batch-1 packages were replaced meanwhile is refused, the manifest left as it is")
 f.exit()
