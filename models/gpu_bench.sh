@@ -48,7 +48,7 @@ if [ "$stage" = all ] || [ "$stage" = batches ]; then
   # Same kernels as the batch-1 packages: without ours if those had to go without.
   nt=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('' if m.get('triton_kernels', True) else '--no-triton-kernels')" \
        "$work/models-opt/compiled/manifest.json")
-  # The batch sizes compile side by side (batch 4 and 16: 364 s on a 16-core H100
+  # The batch sizes compile side by side (batch 4 and 16: 364-405 s on a 16-core H100
   # machine, against over 600 one after the other); export_compiled.py merges their
   # manifest entries under a lock.
   for b in ${BATCHES:-4 16}; do
