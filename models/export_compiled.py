@@ -314,8 +314,10 @@ def main(argv=None) -> int:
               f"run export_compiled.py --models {args.models} first", file=sys.stderr)
         return 2
     if same:
+        # A larger batch size's entry is merged into the manifest as it is when
+        # written (write_manifest); here only --only needs the old entries.
         manifest["batches"] = old.get("batches", {})
-        if args.batch != BATCH or args.only:
+        if args.batch == BATCH and args.only:
             manifest["modules"] = old.get("modules", {})
     target = manifest["batches"].setdefault(str(args.batch), {"modules": {}}) if args.batch != BATCH else manifest
     # What is compiled now replaces its old entries; without --only, the whole batch size's.
