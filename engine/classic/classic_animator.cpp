@@ -171,21 +171,14 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
     const DrivingMotion dm = reference_.motion_of(*driving);
     const Openness d = compute_openness(*driving);
     const Openness& r = reference_.openness();
-    if (relative) {
-      for (int i = 0; i < kNumLandmarks; ++i)
-        if (region_has_expression(region, i)) q[i] += dm.expression[i] * mult;
-    } else {
-      // Absolute: the inner features (brows, nose, eyes, mouth) take the
-      // driving face's shape in its own frame; the jaw follows relatively.
-      const FaceFrame df = FaceFrame::from_landmarks(*driving);
-      for (int i = 0; i < kNumLandmarks; ++i) {
-        if (!region_has_expression(region, i)) continue;
-        if (i >= 17)
-          q[i] += (df.to_face((*driving)[i]) - q[i]) * mult;
-        else
-          q[i] += dm.expression[i] * mult;
-      }
-    }
+    // The features' shape always moves relative to the reference frame, also
+    // in absolute mode: 68 landmarks cannot tell a face's build from its
+    // expression, so copying the driving face's shape would paste another
+    // person's mouth and brows onto the portrait (an adult's lower lip below a
+    // child's chin). Absolute mode takes what landmarks do measure absolutely:
+    // the eye and mouth openness and the head roll (below).
+    for (int i = 0; i < kNumLandmarks; ++i)
+      if (region_has_expression(region, i)) q[i] += dm.expression[i] * mult;
     if (region_has_pose(region)) {
       pose = dm.pose;
       if (!relative) pose.roll = FaceFrame::from_landmarks(*driving).roll - mesh.frame.roll;

@@ -4,9 +4,11 @@
 #include "classic_test_support.h"
 #include "vision/face_tracker.h"
 
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace lp::test {
@@ -86,6 +88,79 @@ TEST(ClassicDriving, S1FollowsD3) { expect_follows("s1.jpg", "d3.mp4", 2, true);
 TEST(ClassicDriving, S42FollowsD3) { expect_follows("s42.jpg", "d3.mp4", 2, true); }
 TEST(ClassicDriving, S1FollowsD10) { expect_follows("s1.jpg", "d10.mp4", 3, false); }
 TEST(ClassicDriving, S42FollowsD10) { expect_follows("s42.jpg", "d10.mp4", 3, false); }
+
+
+// Absolute mode (relative motion off) copies what landmarks measure
+// absolutely: the driving face's eye and mouth openness and its head roll, even
+// on the very first frame, where relative motion has nothing to transfer yet.
+// The portrait keeps its own features' shape (no other person's mouth pasted
+// on), so its output is still a face the tracker finds, unfolded.
+TEST(ClassicDriving, AbsoluteModeCopiesOpennessAndRoll) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  // d3.mp4: frame 234 is a blink, frame 309 the widest mouth.
+  cv::VideoCapture cap(media("d3.mp4").string());
+  cv::Mat frame, blink, open_mouth;
+  for (int i = 0; i <= 309 && cap.read(frame); ++i) {
+    if (i == 234) blink = frame.clone();
+    if (i == 309) open_mouth = frame.clone();
+  }
+  ASSERT_FALSE(blink.empty() || open_mouth.empty()) << "d3.mp4 is shorter than expected";
+  const DetectionResult db = classic_detector()->detect(blink);
+  ASSERT_TRUE(db.ok());
+  // The wide mouth, with the head rolled by 8 degrees (the frame rotated).
+  const DetectionResult dm0 = classic_detector()->detect(open_mouth);
+  ASSERT_TRUE(dm0.ok());
+  cv::Mat rolled;
+  cv::warpAffine(open_mouth, rolled, cv::getRotationMatrix2D(dm0.largest().landmarks[30], -8.0, 1.0),
+                 open_mouth.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  const DetectionResult dm = classic_detector()->detect(rolled);
+  ASSERT_TRUE(dm.ok());
+  const Openness blink_o = compute_openness(db.largest().landmarks);
+  const Openness mouth_o = compute_openness(dm.largest().landmarks);
+  ASSERT_LT(blink_o.eyes(), 0.12f) << "d3.mp4 frame 234 should be a blink";
+  ASSERT_GT(mouth_o.lip, 0.4f) << "d3.mp4 frame 309 should have the mouth wide open";
+  const auto eye_line_deg = [](const Landmarks68& l) {
+    const cv::Point2f d = l[45] - l[36];
+    return std::atan2(d.y, d.x) * 180.0 / CV_PI;
+  };
+  const double driving_roll = eye_line_deg(dm.largest().landmarks);
+
+  for (const char* name : {"s1.jpg", "s5.jpg", "s42.jpg"}) {
+    SCOPED_TRACE(name);
+    const LoadedSource src = load_source(name);
+    ASSERT_TRUE(src.prepared);
+    const float source_eyes = src.prepared->openness.eyes();
+    const double source_roll = eye_line_deg(src.prepared->face.landmarks);
+    // One animator per mode, each starting on the given frame.
+    const auto first_frame = [&](const DetectionResult& d, bool relative) {
+      ClassicAnimator animator;
+      AnimationParams p;
+      p.relative_motion = relative;
+      const WarpMesh mesh = animator.animate(*src.prepared, d.largest().landmarks, p, 0.0);
+      EXPECT_EQ(count_folded_triangles(mesh.texcoords, mesh.positions, mesh.triangles), 0);
+      const DetectionResult out = classic_detector()->detect(render_cpu(src.bgr, mesh));
+      EXPECT_TRUE(out.ok()) << "no face in the output";
+      return out;
+    };
+    const DetectionResult closed = first_frame(db, false), kept = first_frame(db, true);
+    const DetectionResult wide = first_frame(dm, false), still = first_frame(dm, true);
+    ASSERT_TRUE(closed.ok() && kept.ok() && wide.ok() && still.ok());
+    const float closed_eyes = compute_openness(closed.largest().landmarks).eyes();
+    const float kept_eyes = compute_openness(kept.largest().landmarks).eyes();
+    const float wide_lip = compute_openness(wide.largest().landmarks).lip;
+    const float still_lip = compute_openness(still.largest().landmarks).lip;
+    const double wide_roll = eye_line_deg(wide.largest().landmarks);
+    std::printf("%s absolute / relative on the first frame: eyes %.3f / %.3f (source %.3f, driving %.3f), "
+                "lip %.3f / %.3f (driving %.3f), roll %.1f (source %.1f, driving %.1f) deg\n",
+                name, closed_eyes, kept_eyes, source_eyes, blink_o.eyes(), wide_lip, still_lip, mouth_o.lip,
+                wide_roll, source_roll, driving_roll);
+    EXPECT_LT(closed_eyes, 0.6f * source_eyes) << "absolute mode did not close the eyes with the driving blink";
+    EXPECT_GT(kept_eyes, 0.8f * source_eyes) << "relative mode moved the eyes on the first frame";
+    EXPECT_GT(wide_lip, 0.3f) << "absolute mode did not open the mouth";
+    EXPECT_LT(still_lip, 0.1f) << "relative mode opened the mouth on the first frame";
+    EXPECT_NEAR(wide_roll, driving_roll, 1.5) << "absolute mode did not take the driving roll";
+  }
+}
 
 }  // namespace
 }  // namespace lp::test
