@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cli_options.h"
 #include "core/bench.h"
 
 int cmd_bench(int argc, char** argv) {
@@ -17,10 +18,14 @@ int cmd_bench(int argc, char** argv) {
       if (a == "--models") o.models_dir = value("--models");
       else if (a == "--device") o.device = value("--device");
       else if (a == "--precision") o.precision = value("--precision");
-      else if (a == "--frames") o.frames = std::stoi(value("--frames"));
-      else if (a == "--warmup") o.warmup = std::stoi(value("--warmup"));
-      else if (a == "--batch") o.batch = std::stoi(value("--batch"));
-      else if (a == "--optimize") o.optimize = true;
+      else if (a == "--frames" || a == "--warmup" || a == "--batch") {
+        // A batch is one tensor of B driving frames on the device, allocated
+        // before anything runs: 256 is far past the sizes benchmarked (1, 4, 16).
+        const long long lo = a == "--warmup" ? 0 : 1, hi = a == "--batch" ? 256 : 1000000;
+        long long v = 0;
+        if (!lp::cli::parse_int_option("bench", a.c_str(), value(a.c_str()), lo, hi, &v)) return 2;
+        (a == "--frames" ? o.frames : a == "--warmup" ? o.warmup : o.batch) = static_cast<int>(v);
+      } else if (a == "--optimize") o.optimize = true;
       else if (a == "--cuda-graphs") o.cuda_graphs = true;
       else if (a == "--channels-last") o.channels_last = true;
       else if (a == "--smoothing") o.smoothing = true;

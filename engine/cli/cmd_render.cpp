@@ -1,6 +1,7 @@
 // livepuppet-cli render: a portrait driven by a video, an image, a motion file
 // or the idle motion, every frame, into an MP4 with the driving video's audio.
 // Progress on stderr; Ctrl+C stops cleanly and leaves a playable file.
+#include "cli_options.h"
 #include "session/controls.h"
 #include "session/offline_render.h"
 #include "session/settings.h"
@@ -11,8 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -68,10 +71,19 @@ int cmd_render(int argc, char** argv) {
     else if (a == "--precision") controls.emplace_back("__precision", value());
     else if (a == "--settings") settings_file = value();
     else if (a == "--save-motion") rq.save_motion = value();
-    else if (a == "--crf") rq.crf = std::atoi(value().c_str());
-    else if (a == "--frames") rq.max_frames = std::atoll(value().c_str());
-    else if (a == "--idle-seconds") rq.idle_seconds = std::atof(value().c_str());
-    else if (a == "--quiet") quiet = true;
+    else if (a == "--crf") {
+      long long v = 0;
+      if (!lp::cli::parse_int_option("render", "--crf", value(), 0, 51, &v)) return 2;  // libx264's range
+      rq.crf = static_cast<int>(v);
+    } else if (a == "--frames") {
+      long long v = 0;  // 0: every frame
+      if (!lp::cli::parse_int_option("render", "--frames", value(), 0, std::numeric_limits<long long>::max(), &v))
+        return 2;
+      rq.max_frames = v;
+    } else if (a == "--idle-seconds") {
+      // At least a few frames, at most a day (2.6 million frames at 30 fps).
+      if (!lp::cli::parse_real_option("render", "--idle-seconds", value(), 0.1, 86400, &rq.idle_seconds)) return 2;
+    } else if (a == "--quiet") quiet = true;
     else if (a.rfind("--", 0) == 0 && lp::find_control(a.substr(2))) controls.emplace_back(a.substr(2), value());
     else {
       std::fprintf(stderr, "render: unknown option %s\n", a.c_str());
@@ -94,7 +106,9 @@ int cmd_render(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      rq.params = lp::parameters_from_json_text(ss.str());
+      std::vector<std::string> adjusted;
+      rq.params = lp::parameters_from_json_text(ss.str(), &adjusted);
+      for (const auto& a : adjusted) std::fprintf(stderr, "render: %s: %s\n", settings_file.c_str(), a.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "render: %s: %s\n", settings_file.c_str(), e.what());
       return 2;
@@ -122,17 +136,29 @@ int cmd_render(int argc, char** argv) {
       std::fprintf(stderr, "\rrender: %lld frames  %.1f fps   ", static_cast<long long>(p.done), p.fps);
   };
   lp::RenderResult r = lp::render_offline(rq, &g_cancel, progress);
+  if (r.refused) {
+    // The output or the motion file would overwrite an input or cannot be
+    // written: refused before anything was loaded or written, a usage error.
+    std::fprintf(stderr, "render: error: %s\n", r.error.c_str());
+    return 2;
+  }
   if (!quiet) std::fprintf(stderr, "\n");
   if (!r.warning.empty()) std::fprintf(stderr, "render: warning: %s\n", r.warning.c_str());
-  if (r.cancelled) {
+  if (r.cancelled && r.error.empty()) {  // the file was finished: it holds every frame rendered
     std::fprintf(stderr, "render: stopped by the user after %lld frames; %s is playable\n",
                  static_cast<long long>(r.frames), rq.out.c_str());
     return 130;
   }
   if (!r.ok) {
     std::fprintf(stderr, "render: error: %s\n", r.error.c_str());
-    if (r.frames > 0) std::fprintf(stderr, "render: %lld frames were written to %s\n", static_cast<long long>(r.frames), rq.out.c_str());
-    return 1;
+    // The frames in the file, not the frames rendered: after a write error
+    // (disk full) the last ones rendered never reached it.
+    if (r.frames_written == 1)
+      std::fprintf(stderr, "render: 1 frame was written to %s\n", rq.out.c_str());
+    else if (r.frames_written > 1)
+      std::fprintf(stderr, "render: %lld frames were written to %s\n", static_cast<long long>(r.frames_written),
+                   rq.out.c_str());
+    return r.cancelled ? 130 : 1;
   }
   std::printf("rendered %lld frames at %.2f fps (%.1f frames/s) with %s -> %s (audio: %s)\n",
               static_cast<long long>(r.frames), r.video_fps, r.fps, r.engine_name.c_str(), rq.out.c_str(),

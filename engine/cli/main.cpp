@@ -1,10 +1,12 @@
 // livepuppet-cli: the engine's tools on the command line. Each subcommand lives
-// in its own cmd_*.cpp; this file only dispatches. In LIVEPUPPET_ENGINE_ONLY
-// builds (a GPU box with nothing but LibTorch) only `parity` and `bench` exist.
+// in its own cmd_*.cpp (their shared option parsing in cli_options.h); this
+// file only dispatches. In LIVEPUPPET_ENGINE_ONLY builds (a GPU box with
+// nothing but LibTorch) only `parity` and `bench` exist.
 #include "core/cuda_memory.h"
 
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 
 int cmd_parity(int argc, char** argv);
@@ -46,8 +48,20 @@ int main(int argc, char** argv) {
     usage();
     return argc < 2 ? 2 : 0;
   }
-  for (const auto& c : kCommands)
-    if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    // The commands report their errors themselves; this is the safety net for
+    // an exception one of them missed (OpenCV, LibTorch and the standard
+    // library all throw), which would otherwise abort with a core dump.
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: error: %s\n", c.name, e.what());
+    } catch (...) {
+      std::fprintf(stderr, "%s: error: unexpected failure (unknown exception)\n", c.name);
+    }
+    return 1;
+  }
   std::fprintf(stderr, "livepuppet-cli: unknown command '%s'\n\n", argv[1]);
   usage();
   return 2;

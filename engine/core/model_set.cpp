@@ -145,6 +145,49 @@ torch::Device resolve_device(const std::string& spec) {
   throw std::invalid_argument("unknown device \"" + spec + "\" (use auto, cpu, cuda or cuda:N)");
 }
 
+namespace {
+
+// What a file holds beyond its signature, checked once at load so that a bad
+// file is named here rather than failing (or drawing black) at the first frame:
+// - every weight a finite number (NaN or infinity renders black frames);
+// - the small MLPs take and return their widths: they all look alike to the
+//   signature check, so a retarget_eye.pt copied in as retarget_lip.pt would
+//   otherwise load and fail at the first frame with a TorchScript trace.
+void check_weights_and_widths(torch::jit::Module& m, ModelId id, const std::string& path, const std::string& name) {
+  torch::NoGradGuard no_grad;
+  for (const auto& t : m.parameters())
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      throw ModelSetError(path, "holds weights that are not finite numbers (NaN or infinity): the file is damaged "
+                                "or was exported from a broken checkpoint");
+  for (const auto& t : m.buffers())
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      throw ModelSetError(path, "holds buffers (e.g. batch-norm statistics) that are not finite numbers");
+  int64_t in = 0, out = 0;  // [1, in] -> [1, out]: x_s and x_d (2*63), or x_s (63) + the condition
+  if (id == ModelId::Stitching) in = 2 * 63, out = 65;
+  else if (id == ModelId::RetargetEye) in = 63 + 3, out = 63;
+  else if (id == ModelId::RetargetLip) in = 63 + 2, out = 63;
+  else return;
+  at::ScalarType dtype = at::kFloat;
+  for (const auto& t : m.parameters()) {
+    dtype = t.scalar_type();
+    break;
+  }
+  at::Tensor y;
+  try {
+    y = m.forward({torch::zeros({1, in}, torch::TensorOptions().dtype(dtype))}).toTensor();
+  } catch (const std::exception& ex) {
+    std::string what = ex.what();
+    what = what.substr(0, what.find('\n'));
+    throw ModelSetError(path, "does not take " + name + "'s input of " + std::to_string(in) +
+                                  " values: is it another module's file? (" + what + ")");
+  }
+  if (y.dim() != 2 || y.size(1) != out)
+    throw ModelSetError(path, "returns " + std::to_string(y.dim() == 2 ? y.size(1) : y.numel()) + " values, " + name +
+                                  " returns " + std::to_string(out) + ": is it another module's file?");
+}
+
+}  // namespace
+
 std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOptions& options) {
   std::shared_ptr<ModelSet> set(new ModelSet());
   set->dir_ = dir;
@@ -209,6 +252,7 @@ std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOpti
     }
     m.eval();
     const auto id = static_cast<ModelId>(i);
+    check_weights_and_widths(m, id, path, e.name);
     m.to(set->device_, set->dtype_of(id));
     if (options.channels_last && cuda && (id == ModelId::WarpingModule || id == ModelId::SpadeGenerator)) {
       for (auto p : m.parameters())

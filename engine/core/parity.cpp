@@ -219,6 +219,13 @@ int run_parity(const ParityOptions& opt, std::ostream& out, std::ostream& err) {
     if (!compared && !input) out << std::left << std::setw(22) << n << " SKIP      not recomputed (its inputs are not in this fixture)\n";
   }
   out << passed << " passed, " << failed << " failed" << std::endl;
+  if (passed + failed == 0) {
+    // Zero checks pass vacuously: a fixture holding none of the arrays this
+    // build recomputes (or only their inputs) proves nothing.
+    err << "parity: no array in " << opt.fixture_dir
+        << "/index.json could be checked (0 checks ran): the fixture holds none of the arrays this build recomputes\n";
+    return 1;
+  }
   return failed > 0 ? 1 : 0;
 }
 

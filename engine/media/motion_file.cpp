@@ -35,7 +35,10 @@ float get_float(const json& o, const char* key, const std::string& where) {
   auto it = o.find(key);
   if (it == o.end()) throw BadMotion(where + ": '" + key + "' is missing");
   if (!it->is_number()) throw BadMotion(where + ": '" + key + "' must be a number");
-  return it->get<float>();
+  const float f = it->get<float>();
+  // 1e300 is valid JSON but infinite as a float: it would animate a black frame.
+  if (!std::isfinite(f)) throw BadMotion(where + ": '" + key + "' is out of range (" + it->dump() + ")");
+  return f;
 }
 
 std::vector<float> get_floats(const json& o, const char* key, const std::string& where) {
@@ -47,6 +50,7 @@ std::vector<float> get_floats(const json& o, const char* key, const std::string&
   for (const json& v : *it) {
     if (!v.is_number()) throw BadMotion(where + ": '" + key + "' must contain numbers only");
     out.push_back(v.get<float>());
+    if (!std::isfinite(out.back())) throw BadMotion(where + ": '" + key + "' holds a value out of range (" + v.dump() + ")");
   }
   return out;
 }
@@ -111,8 +115,8 @@ MotionFrame frame_from_json(const json& j, std::size_t n) {
     if (m.kp.size() != m.exp.size()) throw BadMotion(kw + ": 'kp' and 'exp' differ in length");
     f.keypoints = std::move(m);
   }
-  if (!f.landmarks && !f.keypoints && !f.eye_ratio && !f.lip_ratio)
-    throw BadMotion(where + " holds no motion (no landmarks, keypoints or ratios)");
+  // A frame with no part is a frame in which no face was found when the clip
+  // was recorded: replayed, it drives nothing, as the video frame did.
   return f;
 }
 
@@ -181,7 +185,7 @@ std::optional<MotionClip> load_motion_file(const std::string& path, std::string*
     MotionClip clip;
     get_float(root, "fps", "header");  // validates presence and type
     clip.fps = root["fps"].get<double>();
-    if (!(clip.fps > 0) || clip.fps > 1000) throw BadMotion("header: 'fps' must be between 0 and 1000");
+    if (!(clip.fps >= 1) || clip.fps > 1000) throw BadMotion("header: 'fps' must be between 1 and 1000");
     if (root.contains("source_video") && root["source_video"].is_string()) clip.source_video = root["source_video"];
     if (root.contains("engine") && root["engine"].is_string()) clip.engine = root["engine"];
     if (!root.contains("frames") || !root["frames"].is_array()) throw BadMotion("'frames' is missing");
@@ -192,19 +196,27 @@ std::optional<MotionClip> load_motion_file(const std::string& path, std::string*
       throw BadMotion("it declares " + std::to_string(root["frame_count"].get<std::size_t>()) + " frames but holds " +
                       std::to_string(frames.size()) + " (truncated?)");
     clip.frames.reserve(frames.size());
+    const MotionFrame* first = nullptr;  // the first frame with motion: the others must match it
+    std::size_t first_at = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
       MotionFrame f = frame_from_json(frames[i], i);
-      if (i > 0) {
-        const MotionFrame& first = clip.frames.front();
-        if (bool(f.keypoints) != bool(first.keypoints) || bool(f.landmarks) != bool(first.landmarks))
-          throw BadMotion("frame " + std::to_string(i) + " has different parts (landmarks/keypoints) than frame 0");
-        if (f.landmarks && f.landmarks->size() != first.landmarks->size())
-          throw BadMotion("frame " + std::to_string(i) + " has a different number of landmarks than frame 0");
-        if (f.keypoints && f.keypoints->kp.size() != first.keypoints->kp.size())
-          throw BadMotion("frame " + std::to_string(i) + " has a different number of keypoints than frame 0");
+      const bool has_motion = f.landmarks || f.keypoints || f.eye_ratio || f.lip_ratio;
+      if (has_motion && first) {
+        const std::string vs = " than frame " + std::to_string(first_at);
+        if (bool(f.keypoints) != bool(first->keypoints) || bool(f.landmarks) != bool(first->landmarks))
+          throw BadMotion("frame " + std::to_string(i) + " has different parts (landmarks/keypoints)" + vs);
+        if (f.landmarks && f.landmarks->size() != first->landmarks->size())
+          throw BadMotion("frame " + std::to_string(i) + " has a different number of landmarks" + vs);
+        if (f.keypoints && f.keypoints->kp.size() != first->keypoints->kp.size())
+          throw BadMotion("frame " + std::to_string(i) + " has a different number of keypoints" + vs);
       }
       clip.frames.push_back(std::move(f));
+      if (has_motion && !first) {
+        first = &clip.frames.back();  // reserve() above: the address stays valid
+        first_at = i;
+      }
     }
+    if (!first) throw BadMotion("no frame holds motion (no face was found in the video it was recorded from)");
     return clip;
   } catch (const BadMotion& e) {
     return set(e.what());

@@ -13,16 +13,85 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <unistd.h>
 
 namespace lp {
 
 namespace {
 
-std::string name_of(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+namespace fs = std::filesystem;
+
+std::string name_of(const std::string& path) { return fs::path(path).filename().string(); }
+
+// FFmpeg reads a relative name such as "clip:1.mp4" as a URL (protocol
+// "clip"); an absolute path is a file to FFmpeg and to the system alike.
+std::string as_local_file(const std::string& path) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  return ec ? path : abs.string();
+}
+
+// Where writing to `path` ends up: a symlink is followed to the file it names
+// (which may not exist yet), so that writing replaces that file, not the link.
+fs::path through_links(const std::string& path) {
+  std::error_code ec;
+  fs::path p = path;
+  for (int hops = 0; hops < 40 && fs::is_symlink(p, ec); ++hops) {
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  return p;
+}
+
+// Do `a` and `b` name the same file? Two existing names are compared by
+// identity (hard links, symlinks and "./x" spellings all count); two names
+// not there yet by their absolute, normalised form, so that two spellings of
+// one new file match too. One existing and one not: different files.
+bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  std::error_code ec;
+  const bool ea = fs::exists(a, ec), eb = fs::exists(b, ec);
+  if (ea && eb) return fs::equivalent(a, b, ec) && !ec;
+  if (ea || eb) return false;
+  auto normal = [](const std::string& p) {
+    std::error_code e;
+    const fs::path abs = fs::absolute(through_links(p), e);
+    const fs::path c = fs::weakly_canonical(abs, e);
+    return e ? abs.lexically_normal() : c;
+  };
+  return normal(a) == normal(b);
+}
+
+// Why a file cannot be written at `path` ("" when it can): its folder must
+// exist, and an existing name must be a regular file. Checked up front
+// because an image output and the motion file are written only after every
+// frame was rendered, and because the motion file is saved by renaming a
+// temporary file over the name, which as root replaces even a device node
+// such as /dev/full.
+std::string unwritable_reason(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = through_links(path);
+  const fs::file_status st = fs::status(p, ec);
+  if (fs::exists(st)) {
+    if (fs::is_directory(st)) return "it is a folder";
+    if (!fs::is_regular_file(st)) return "it is not a regular file (a device, a pipe or a socket)";
+    if (::access(p.c_str(), W_OK) != 0) return std::string("it cannot be written (") + std::strerror(errno) + ")";
+    return {};
+  }
+  fs::path folder = fs::absolute(p, ec).parent_path();
+  if (folder.empty()) folder = ".";
+  if (!fs::is_directory(folder, ec)) return "the folder '" + folder.string() + "' does not exist";
+  if (::access(folder.c_str(), W_OK) != 0)
+    return "the folder '" + folder.string() + "' cannot be written (" + std::strerror(errno) + ")";
+  return {};
+}
 
 bool has_ext(const std::string& path, std::initializer_list<const char*> exts) {
   std::string e = std::filesystem::path(path).extension().string();
@@ -51,16 +120,22 @@ class TrackedFrames : public DrivingFeed {
     o.background_redetect = false;  // offline: deterministic, every frame the same way
     tracker_ = std::make_unique<FaceTracker>(std::move(det), o);
   }
+  // Frames were tracked and not one had a face: the engines then show the
+  // portrait still, which is easy to mistake for a broken render.
+  bool never_found_a_face() const { return tracked_ > 0 && with_face_ == 0; }
 
  protected:
   void track(DrivingSample& d) {
     TrackResult tr = tracker_->track(d.bgr, d.time_s);
+    ++tracked_;
     if (tr.has_face()) {
+      ++with_face_;
       d.face = tr.face;
       d.openness = compute_openness(tr.face.landmarks);
     }
   }
   std::unique_ptr<FaceTracker> tracker_;
+  std::int64_t tracked_ = 0, with_face_ = 0;
 };
 
 class VideoFeed : public TrackedFrames {
@@ -141,6 +216,12 @@ class MotionFeed : public DrivingFeed {
       f.box = cv::boundingRect(*m.landmarks);
       d.face = f;
       d.openness = compute_openness(f.landmarks);
+      last_face_ = d.face;
+    } else if (!m.keypoints && !m.eye_ratio && !m.lip_ratio && last_face_) {
+      // Saved from a video frame in which the face was lost: that frame held
+      // the last pose (a driving frame without a face), so the replay does.
+      d.face = last_face_;
+      d.openness = compute_openness(last_face_->landmarks);
     }
     ++i_;
     return true;
@@ -151,6 +232,7 @@ class MotionFeed : public DrivingFeed {
  private:
   MotionClip clip_;
   size_t i_ = 0;
+  std::optional<Face> last_face_;
 };
 
 class IdleFeed : public DrivingFeed {
@@ -173,12 +255,50 @@ class IdleFeed : public DrivingFeed {
   double fps_;
 };
 
+void add_warning(RenderResult& r, const std::string& w) { r.warning += (r.warning.empty() ? "" : "; ") + w; }
+
 }  // namespace
+
+std::string check_render_request(const RenderRequest& rq) {
+  if (rq.out.empty()) return "no output file was given";
+  const bool driving_file = !rq.driving.empty() && rq.driving != "idle";
+  if (same_file(rq.out, rq.source))
+    return "the output '" + rq.out + "' is the same file as the source image '" + rq.source +
+           "': rendering would overwrite the portrait; choose another output name";
+  if (driving_file && same_file(rq.out, rq.driving))
+    return "the output '" + rq.out + "' is the same file as the driving input '" + rq.driving +
+           "': rendering would overwrite it; choose another output name";
+  std::string why = unwritable_reason(rq.out);
+  if (!why.empty()) return "cannot write the output '" + rq.out + "': " + why;
+  if (!rq.save_motion.empty()) {
+    const std::string& m = rq.save_motion;
+    struct Other {
+      const std::string& path;
+      const char* what;
+    };
+    const Other others[] = {{rq.source, "the source image"}, {rq.out, "the output"}};
+    for (const Other& o : others)
+      if (same_file(m, o.path))
+        return "the motion file '" + m + "' is the same file as " + o.what + " '" + o.path +
+               "': saving the motion would overwrite it; choose another name";
+    if (driving_file && same_file(m, rq.driving))
+      return "the motion file '" + m + "' is the same file as the driving input '" + rq.driving +
+             "': saving the motion would overwrite it; choose another name";
+    why = unwritable_reason(m);
+    if (!why.empty()) return "cannot save the motion to '" + m + "': " + why;
+  }
+  return {};
+}
 
 RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* cancel,
                             const std::function<void(const RenderProgress&)>& progress) {
   RenderResult r;
   r.out = rq.out;
+  r.error = check_render_request(rq);
+  if (!r.error.empty()) {
+    r.refused = true;
+    return r;
+  }
   auto detector = std::make_shared<FaceDetector>(rq.dlib_model);
   if (!detector->ready()) {
     r.error = detector->load_error();
@@ -227,6 +347,8 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
 
   // 3. The driving input.
   std::unique_ptr<DrivingFeed> feed;
+  const TrackedFrames* tracked = nullptr;  // the feed, when its frames are tracked
+  bool driving_image = false;
   if (rq.driving == "idle") {
     feed = std::make_unique<IdleFeed>(rq.idle_seconds, rq.idle_fps);
   } else if (has_ext(rq.driving, {".json"})) {
@@ -239,14 +361,17 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     feed = std::make_unique<MotionFeed>(std::move(*clip));
   } else {
     std::string why;
-    MediaKind kind = sniff_media(rq.driving, &why);
+    MediaKind kind = sniff_media(as_local_file(rq.driving), &why);
     if (kind == MediaKind::Image) {
       ImageLoadResult d = load_image(rq.driving);
       if (!d.ok()) {
         r.error = d.message;
         return r;
       }
-      feed = std::make_unique<ImageFeed>(d.image, detector);
+      auto f = std::make_unique<ImageFeed>(d.image, detector);
+      tracked = f.get();
+      driving_image = true;
+      feed = std::move(f);
     } else if (kind == MediaKind::Video) {
       std::string e;
       auto v = VideoSource::open(rq.driving, &e);
@@ -254,7 +379,9 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
         r.error = e;
         return r;
       }
-      feed = std::make_unique<VideoFeed>(std::move(v), detector, rq.driving);
+      auto f = std::make_unique<VideoFeed>(std::move(v), detector, rq.driving);
+      tracked = f.get();
+      feed = std::move(f);
     } else {
       r.error = name_of(rq.driving) + ": " + (why.empty() ? "not a video, image or motion file" : why);
       return r;
@@ -344,18 +471,38 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
       progress(p);
     }
   }
-  if (!feed_error.empty()) r.warning = feed_error;
+  if (!feed_error.empty()) add_warning(r, feed_error);
+  if (tracked && tracked->never_found_a_face() && r.error.empty() && !r.cancelled)
+    add_warning(r, std::string("no face was found in ") + (driving_image ? "the driving image '" : "any frame of '") +
+                       rq.driving + "'; the output shows the portrait without motion");
 
   // 5. Finish: the file is playable whatever happened above.
   if (writer) {
     if (!writer->finish() && r.error.empty()) r.error = writer->error();
+    r.frames_written = writer->frames_written();
     r.audio_note = writer->audio_note();
   } else if (image_out && !last.empty()) {
-    if (!cv::imwrite(rq.out, last)) r.error = "cannot write " + rq.out;
+    bool written = false;
+    std::string why;
+    try {
+      written = cv::imwrite(rq.out, last);
+    } catch (const cv::Exception& e) {
+      why = std::string(": ") + e.what();
+    }
+    if (written) r.frames_written = 1;
+    else if (r.error.empty()) r.error = "cannot write the image '" + rq.out + "'" + why;
   }
-  if (!rq.save_motion.empty() && r.error.empty()) {
+  const bool any_motion = std::any_of(motion.frames.begin(), motion.frames.end(), [](const MotionFrame& m) {
+    return m.landmarks || m.keypoints || m.eye_ratio || m.lip_ratio;
+  });
+  if (!rq.save_motion.empty() && r.error.empty() && !any_motion) {
+    // A file that drives nothing would only fail when it is replayed.
+    add_warning(r, "the motion file '" + rq.save_motion + "' was not written: no frame had a face to take motion from");
+  } else if (!rq.save_motion.empty() && r.error.empty()) {
+    // save_motion_file() writes "<name>.tmp" and renames it over the name,
+    // which would replace a symlink with a plain file: write to its target.
     std::string e;
-    if (!save_motion_file(rq.save_motion, motion, &e)) r.error = e;
+    if (!save_motion_file(through_links(rq.save_motion).string(), motion, &e)) r.error = e;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.fps = secs > 0 ? r.frames / secs : 0;

@@ -38,15 +38,26 @@ struct RenderProgress {
 struct RenderResult {
   bool ok = false;
   bool cancelled = false;
+  bool refused = false;  // check_render_request() refused the request: nothing was read or written
   std::string error;     // why it failed (names the file)
   std::string warning;   // e.g. "d3.mp4: decoding stopped at frame 120 (...)"
-  std::int64_t frames = 0;
+  std::int64_t frames = 0;          // frames rendered
+  std::int64_t frames_written = 0;  // frames in the output file as it was left (an image holds 1)
   double fps = 0;        // render speed
   double video_fps = 0;  // output frame rate
   std::string audio_note;
   std::string engine_name;
   std::string out;
 };
+
+// The checks made before any work, so that a render never destroys a file the
+// user had and never fails only at its end: the output and the motion file
+// must not be the source or the driving input (under any name: hard links,
+// symlinks, "./x"), nor each other, and each must be writable where it is
+// going (its folder exists; an existing name is a regular file, not a folder
+// or a device). Returns "" when the request is fine, else a message naming
+// the files. render_offline() runs it first.
+std::string check_render_request(const RenderRequest& request);
 
 // Runs the render on the calling thread. `cancel` (optional) stops it cleanly:
 // the file is finished and playable. `progress` (optional) is called after

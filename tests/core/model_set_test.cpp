@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 #include <regex>
 
 #include "core/model_set.h"
@@ -130,6 +131,31 @@ TEST(ModelSet, WrongArityIsNamed) {
   lp::test::write_tiny_model_set(dir, {{"motion_extractor", "def forward(self, image):\n    return (image, image)\n"}});
   err = load_error(dir);
   EXPECT_NE(err.find("motion_extractor.pt: forward returns 2 output(s)"), std::string::npos) << err;
+}
+
+// Weights that are not numbers would render black frames: the file is named
+// at load.
+TEST(ModelSet, NonFiniteWeightsAreNamed) {
+  const auto dir = lp::test::scratch_dir() / "models";
+  torch::Tensor w = torch::ones({63});
+  w[5] = std::numeric_limits<float>::quiet_NaN();
+  lp::test::write_tiny_model_set(
+      dir, {{"stitching", "def forward(self, x):\n    return torch.cat([x[:, 0:63] * self.w, x[:, 63:65]], 1)\n"}},
+      {{"stitching", w}});
+  const auto err = load_error(dir);
+  EXPECT_NE(err.find("stitching.pt: holds weights that are not finite"), std::string::npos) << err;
+}
+
+// The three small MLPs have the same signature; a file copied under the wrong
+// name is caught by its width at load, not at the first frame.
+TEST(ModelSet, MlpOfTheWrongWidthIsNamed) {
+  const auto dir = lp::test::scratch_dir() / "models";
+  // An eye MLP (66 inputs) saved as retarget_lip.pt (65 inputs).
+  lp::test::write_tiny_model_set(
+      dir, {{"retarget_lip", "def forward(self, x):\n    return torch.matmul(x, self.w)\n"}},
+      {{"retarget_lip", torch::zeros({66, 63})}});
+  const auto err = load_error(dir);
+  EXPECT_NE(err.find("retarget_lip.pt: does not take retarget_lip's input of 65 values"), std::string::npos) << err;
 }
 
 TEST(ModelSet, TryLoadReportsInsteadOfThrowing) {

@@ -64,8 +64,12 @@ inline std::vector<TinyModule> tiny_modules() {
   };
 }
 
-inline void save_tiny_module(const std::filesystem::path& path, const std::string& source) {
+// `weight`, when defined, becomes the module's parameter `w` (for sources
+// that use self.w).
+inline void save_tiny_module(const std::filesystem::path& path, const std::string& source,
+                             const torch::Tensor& weight = {}) {
   torch::jit::Module m("TinyModule");
+  if (weight.defined()) m.register_parameter("w", weight, false);
   m.define(source);
   m.save(path.string());
 }
@@ -73,13 +77,16 @@ inline void save_tiny_module(const std::filesystem::path& path, const std::strin
 // Writes the folder; `replace` swaps a module's TorchScript source (same manifest
 // entry), e.g. to write one with the wrong arity.
 inline void write_tiny_model_set(const std::filesystem::path& dir,
-                                 const std::map<std::string, std::string>& replace = {}) {
+                                 const std::map<std::string, std::string>& replace = {},
+                                 const std::map<std::string, torch::Tensor>& weights = {}) {
   std::filesystem::create_directories(dir);
   std::string modules_json;
   for (const auto& m : tiny_modules()) {
     const auto file = m.name + ".pt";
     auto it = replace.find(m.name);
-    save_tiny_module(dir / file, it != replace.end() ? it->second : m.source);
+    const auto w = weights.find(m.name);
+    save_tiny_module(dir / file, it != replace.end() ? it->second : m.source,
+                     w != weights.end() ? w->second : torch::Tensor());
     auto ports = [](const std::vector<std::string>& names) {
       std::string s = "[";
       for (size_t i = 0; i < names.size(); ++i)

@@ -95,6 +95,36 @@ TEST(MotionFile, LandmarksOnlyClipForTheClassicEngine) {
   EXPECT_TRUE(back->frames[2].landmarks.has_value());
 }
 
+// Frames recorded while the face was lost hold no motion; they load (and
+// replay as a lost face). A clip in which no frame holds motion is refused.
+TEST(MotionFile, FramesWithoutAFaceLoadButAClipWithoutAnyIsRefused) {
+  const fs::path p = test::scratch_dir() / "gaps.json";
+  MotionClip clip = make_clip(4);
+  clip.engine = "classic";
+  for (auto& f : clip.frames) f.keypoints.reset();
+  for (int i : {0, 2}) {
+    clip.frames[i].landmarks.reset();
+    clip.frames[i].eye_ratio.reset();
+    clip.frames[i].lip_ratio.reset();
+  }
+  std::string err;
+  ASSERT_TRUE(save_motion_file(p.string(), clip, &err)) << err;
+  auto back = load_motion_file(p.string(), &err);
+  ASSERT_TRUE(back) << err;
+  ASSERT_EQ(back->frames.size(), 4u);
+  EXPECT_FALSE(back->frames[0].landmarks.has_value());
+  EXPECT_TRUE(back->frames[1].landmarks.has_value());
+  EXPECT_FALSE(back->frames[2].landmarks.has_value());
+  for (int i : {1, 3}) {
+    clip.frames[i].landmarks.reset();
+    clip.frames[i].eye_ratio.reset();
+    clip.frames[i].lip_ratio.reset();
+  }
+  ASSERT_TRUE(save_motion_file(p.string(), clip, &err)) << err;
+  const std::string e = load_error(p);
+  EXPECT_NE(e.find("no frame holds motion"), std::string::npos) << e;
+}
+
 TEST(MotionFile, BadFilesNameTheFileAndTheProblem) {
   const fs::path dir = test::scratch_dir();
   auto write = [&](const char* name, const std::string& text) {
@@ -138,4 +168,19 @@ TEST(MotionFile, BadFilesNameTheFileAndTheProblem) {
   const fs::path cut = write("cut.json", text.substr(0, text.size() / 2));
   e = load_error(cut);
   EXPECT_NE(e.find(cut.string()), std::string::npos) << e;
+
+  // Numbers JSON allows but a float cannot hold (they would animate a black
+  // frame): frame 2's expression with 1e300, a frame rate of 1e-6.
+  nlohmann::json huge = nlohmann::json::parse(text);
+  huge["frames"][2]["keypoints"]["exp"][0] = 1e300;
+  const fs::path inf_file = write("huge.json", huge.dump());
+  e = load_error(inf_file);
+  EXPECT_NE(e.find(inf_file.string()), std::string::npos) << e;
+  EXPECT_NE(e.find("frame 2"), std::string::npos) << e;
+  EXPECT_NE(e.find("out of range"), std::string::npos) << e;
+  nlohmann::json slow = nlohmann::json::parse(text);
+  slow["fps"] = 1e-6;
+  const fs::path slow_file = write("slow.json", slow.dump());
+  e = load_error(slow_file);
+  EXPECT_NE(e.find("'fps'"), std::string::npos) << e;
 }
