@@ -1,9 +1,26 @@
 #include "app_options.h"
 
+#include "session/settings.h"
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 namespace lp {
+
+namespace {
+
+// A whole decimal number in [lo, hi]: "2x", "1.5" and "" are not numbers.
+bool parse_int(const char* v, long lo, long hi, int& out) {
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(v, &end, 10);
+  if (end == v || *end != '\0' || errno == ERANGE || n < lo || n > hi) return false;
+  out = static_cast<int>(n);
+  return true;
+}
+
+}  // namespace
 
 const char* app_usage() {
   return "usage: livepuppet [options]\n"
@@ -15,7 +32,7 @@ const char* app_usage() {
          "  --settings FILE        settings file to use instead of the user's\n"
          "  --no-save-settings     do not write settings on exit\n"
          "  --set KEY=VALUE        set a control, e.g. --set eye_open=0 (see README)\n"
-         "  --size WxH             window size\n"
+         "  --size WxH             window size (at least 800x560)\n"
          "  --record               start recording with the first frame\n"
          "headless (tests, screenshots):\n"
          "  --frames N             render N engine frames, then quit\n"
@@ -44,6 +61,11 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
     } else if (a == "--driving") {
       if (!(v = need(i))) return false;
       o.driving = v;
+      int camera = 0;
+      if (o.driving.rfind("camera:", 0) == 0 && !parse_int(v + 7, 0, 63, camera)) {
+        error = std::string("--driving camera:N wants a camera number from 0 to 63, not '") + v + "'";
+        return false;
+      }
     } else if (a == "--speed") {
       if (!(v = need(i))) return false;
       char* end = nullptr;
@@ -67,9 +89,10 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
       o.settings_path = v;
     } else if (a == "--bench") {
       if (!(v = need(i))) return false;
-      o.bench_seconds = std::atof(v);
-      if (o.bench_seconds <= 0) {
-        error = "--bench needs a number of seconds";
+      char* end = nullptr;
+      o.bench_seconds = std::strtod(v, &end);
+      if (end == v || *end != '\0' || !(o.bench_seconds > 0 && o.bench_seconds <= 3600)) {
+        error = std::string("--bench needs a number of seconds from 0 to 3600, not '") + v + "'";
         return false;
       }
     } else if (a == "--record") {
@@ -78,9 +101,8 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
       o.no_save_settings = true;
     } else if (a == "--frames") {
       if (!(v = need(i))) return false;
-      o.frames = std::atoi(v);
-      if (o.frames <= 0) {
-        error = "--frames needs a positive number";
+      if (!parse_int(v, 1, 1000000, o.frames)) {
+        error = std::string("--frames needs a whole number from 1 to 1000000, not '") + v + "'";
         return false;
       }
     } else if (a == "--screenshot") {
@@ -96,7 +118,12 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
         error = "--screenshot-at wants N:FILE";
         return false;
       }
-      o.screenshots_at.emplace_back(std::atoi(std::string(v, colon).c_str()), std::string(colon + 1));
+      int n = 0;
+      if (!parse_int(std::string(v, colon).c_str(), 1, 1000000, n) || !colon[1]) {
+        error = std::string("--screenshot-at wants N:FILE with N a frame number from 1, not '") + v + "'";
+        return false;
+      }
+      o.screenshots_at.emplace_back(n, std::string(colon + 1));
     } else if (a == "--set") {
       if (!(v = need(i))) return false;
       const char* eq = std::strchr(v, '=');
@@ -107,14 +134,33 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
       o.set.emplace_back(std::string(v, eq), std::string(eq + 1));
     } else if (a == "--size") {
       if (!(v = need(i))) return false;
-      if (std::sscanf(v, "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240) {
-        error = "--size wants WxH (at least 320x240)";
+      const char* x = std::strchr(v, 'x');
+      if (!x || !parse_int(std::string(v, x).c_str(), Settings::kMinWindowWidth, Settings::kMaxWindowWidth, o.width) ||
+          !parse_int(x + 1, Settings::kMinWindowHeight, Settings::kMaxWindowHeight, o.height)) {
+        error = "--size wants WxH from " + std::to_string(Settings::kMinWindowWidth) + "x" +
+                std::to_string(Settings::kMinWindowHeight) + " to " + std::to_string(Settings::kMaxWindowWidth) + "x" +
+                std::to_string(Settings::kMaxWindowHeight) + ", not '" + v + "'";
         return false;
       }
     } else {
       error = "unknown option " + a;
       return false;
     }
+  }
+  // The headless options only act in a run that ends by itself.
+  if (o.frames == 0 && (!o.screenshot.empty() || !o.output_shot.empty() || !o.screenshots_at.empty())) {
+    error = "--screenshot, --screenshot-at and --output-shot need --frames N (the run that ends with them)";
+    return false;
+  }
+  for (const auto& [n, file] : o.screenshots_at)
+    if (n > o.frames) {
+      error = "--screenshot-at " + std::to_string(n) + ":" + file + " is after the last frame (--frames " +
+              std::to_string(o.frames) + ")";
+      return false;
+    }
+  if (o.frames > 0 && o.bench_seconds > 0) {
+    error = "--frames and --bench are two different runs: give one of them";
+    return false;
   }
   return true;
 }

@@ -13,7 +13,7 @@ const HotkeyInfo* hotkey_table(int* count) {
       {"M", "Mirror the webcam"},
       {"Tab", "Switch engine (neural / classic)"},
       {"F", "Fullscreen output"},
-      {"Esc", "Leave fullscreen"},
+      {"Esc", "Leave fullscreen, close this help"},
       {"Ctrl+R", "Start / stop recording"},
       {"F1", "This help"},
   };
@@ -40,11 +40,19 @@ void process_hotkeys(UiState& ui) {
     ui.params_changed = true;
   }
   if (pressed(GLFW_KEY_TAB)) {
-    ui.params.engine = ui.params.engine == EngineKind::Neural ? EngineKind::Classic : EngineKind::Neural;
-    ui.params_changed = true;
+    const SessionStats st = ui.session->stats();
+    if (ui.params.engine == EngineKind::Classic && !st.neural_models_present) {
+      ui.post(MessageLevel::Warning, "Neural engine unavailable: " + st.neural_unavailable_reason, glfwGetTime());
+    } else {
+      ui.params.engine = ui.params.engine == EngineKind::Neural ? EngineKind::Classic : EngineKind::Neural;
+      ui.params_changed = true;
+    }
   }
   if (pressed(GLFW_KEY_F)) ui.fullscreen_output = !ui.fullscreen_output;
-  if (pressed(GLFW_KEY_ESCAPE)) ui.fullscreen_output = false;
+  if (pressed(GLFW_KEY_ESCAPE)) {
+    ui.fullscreen_output = false;
+    ui.show_help = false;
+  }
   if (pressed(GLFW_KEY_R) && ctrl) ui.toggle_recording_requested = true;
 }
 

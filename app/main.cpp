@@ -26,8 +26,11 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -42,6 +45,12 @@ void on_drop(GLFWwindow*, int count, const char** paths) {
 }
 
 void on_glfw_error(int code, const char* text) { std::fprintf(stderr, "GLFW error %d: %s\n", code, text); }
+
+// Ctrl+C in the terminal (make run) or SIGTERM from the desktop session: leave
+// the loop like a closed window, so settings are saved and a recording is
+// finished. The handler only sets a flag (async-signal-safe).
+volatile std::sig_atomic_t g_quit_signal = 0;
+void on_quit_signal(int) { g_quit_signal = 1; }
 
 }  // namespace
 
@@ -91,8 +100,18 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-  const int win_w = opt.width ? opt.width : settings.window_width;
-  const int win_h = opt.height ? opt.height : settings.window_height;
+  int win_w = opt.width ? opt.width : settings.window_width;
+  int win_h = opt.height ? opt.height : settings.window_height;
+  // A saved size larger than this screen (settings from a bigger monitor)
+  // would put the Controls panel off-screen: fit it. --size is taken as given.
+  if (!opt.width) {
+    int mx = 0, my = 0, mw = 0, mh = 0;
+    if (GLFWmonitor* m = glfwGetPrimaryMonitor()) glfwGetMonitorWorkarea(m, &mx, &my, &mw, &mh);
+    if (mw > 0 && mh > 0) {
+      win_w = std::max(Settings::kMinWindowWidth, std::min(win_w, mw));
+      win_h = std::max(Settings::kMinWindowHeight, std::min(win_h, mh));
+    }
+  }
   GLFWwindow* window = glfwCreateWindow(win_w, win_h, "LivePuppet", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "livepuppet: cannot create an OpenGL 3.3 window\n");
@@ -100,6 +119,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   glfwMakeContextCurrent(window);
+  glfwSetWindowSizeLimits(window, Settings::kMinWindowWidth, Settings::kMinWindowHeight, GLFW_DONT_CARE,
+                          GLFW_DONT_CARE);  // the panel layout needs this much
   glfwSwapInterval(headless || bench ? 0 : 1);  // vsync for people, as fast as possible for tests
 
   IMGUI_CHECKVERSION();
@@ -132,7 +153,16 @@ int main(int argc, char** argv) {
   if (!loaded.warning.empty()) ui.post(MessageLevel::Warning, loaded.warning, 0);
 
   std::string source = !opt.source.empty() ? opt.source : settings.last_source;
-  if (source.empty() || !std::filesystem::exists(source)) source = default_portrait_path();
+  std::string missing_source;  // asked for (or last used) but gone: say so, show the default
+  if (!source.empty() && !std::filesystem::exists(source)) missing_source = source;
+  if (source.empty() || !missing_source.empty()) source = default_portrait_path();
+  if (!missing_source.empty()) {
+    const std::string m = std::string(opt.source.empty() ? "The last portrait '" : "Cannot open the portrait '") +
+                          missing_source + "': no such file" +
+                          (source.empty() ? std::string() : "; showing the default portrait");
+    std::fprintf(stderr, "livepuppet: %s\n", m.c_str());
+    ui.post(opt.source.empty() ? MessageLevel::Warning : MessageLevel::Error, m, 0);
+  }
   if (!source.empty()) {
     session.open_source(source);
     std::snprintf(ui.source_path, sizeof(ui.source_path), "%s", source.c_str());
@@ -142,7 +172,13 @@ int main(int argc, char** argv) {
   const std::string driving = !opt.driving.empty() ? opt.driving : settings.last_driving;
   session.set_speed(opt.driving_speed);
   if (driving.rfind("camera:", 0) == 0) {
-    session.open_driving_camera(std::atoi(driving.c_str() + 7));
+    // --driving was checked by the option parser; settings.json may hold anything.
+    char* end = nullptr;
+    const long camera = std::strtol(driving.c_str() + 7, &end, 10);
+    if (end != driving.c_str() + 7 && *end == '\0' && camera >= 0 && camera <= 63)
+      session.open_driving_camera(static_cast<int>(camera));
+    else
+      ui.post(MessageLevel::Warning, "Ignoring the saved driving input '" + driving + "' (not camera:N)", 0);
   } else if (!driving.empty() && driving != "none") {
     session.open_driving_video(driving);
     std::snprintf(ui.driving_path, sizeof(ui.driving_path), "%s", driving.c_str());
@@ -156,6 +192,9 @@ int main(int argc, char** argv) {
     session.wait_driving_idle(30.0);
   }
   LiveLoopBench live_bench(opt.bench_seconds);
+  std::signal(SIGINT, on_quit_signal);
+  std::signal(SIGTERM, on_quit_signal);
+  bool shot_failed = false;  // a headless run whose screenshot could not be written fails
 
   // ---- 4. Main loop ---------------------------------------------------------------
   std::uint64_t shown_seq = 0;
@@ -168,6 +207,7 @@ int main(int argc, char** argv) {
     //     thread on small machines. Headless runs wait longer so that N
     //     frames means N different engine results.
     glfwPollEvents();
+    if (g_quit_signal) glfwSetWindowShouldClose(window, 1);
     auto t_step = std::chrono::steady_clock::now();
     // Benchmark bookkeeping: time since t_step goes to `step` (cheap; always on).
     const auto end_step = [&](const char* step) {
@@ -271,10 +311,17 @@ int main(int argc, char** argv) {
     // 4g. Headless: screenshots and the frame budget.
     if (headless) {
       for (const auto& [n, file] : opt.screenshots_at)
-        if (n == engine_frames) save_window_screenshot(fb_w, fb_h, file);
+        if (n == engine_frames && !save_window_screenshot(fb_w, fb_h, file)) shot_failed = true;
       if (engine_frames >= opt.frames) {
-        if (!opt.screenshot.empty()) save_window_screenshot(fb_w, fb_h, opt.screenshot);
-        if (!opt.output_shot.empty() && renderer.has_output()) save_image(renderer.read_output_bgr(), opt.output_shot);
+        if (!opt.screenshot.empty() && !save_window_screenshot(fb_w, fb_h, opt.screenshot)) shot_failed = true;
+        if (!opt.output_shot.empty()) {
+          if (!renderer.has_output()) {
+            std::fprintf(stderr, "livepuppet: no output image to save as %s\n", opt.output_shot.c_str());
+            shot_failed = true;
+          } else if (!save_image(renderer.read_output_bgr(), opt.output_shot)) {
+            shot_failed = true;
+          }
+        }
         glfwSetWindowShouldClose(window, 1);
       }
     }
@@ -314,5 +361,5 @@ int main(int argc, char** argv) {
   ImGui::DestroyContext();
   glfwDestroyWindow(window);
   glfwTerminate();
-  return 0;
+  return shot_failed ? 1 : 0;
 }

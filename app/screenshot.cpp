@@ -6,6 +6,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 namespace lp {
 
@@ -22,13 +24,24 @@ bool save_window_screenshot(int width, int height, const std::string& path) {
 }
 
 bool save_image(const cv::Mat& bgr, const std::string& path) {
+  // cv::imwrite says only "false": find the reason a person can act on.
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::string why;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    why = "the folder " + parent.string() + " does not exist";
+  else if (!cv::haveImageWriter(path))
+    why = "no image format for this file name (use .png or .jpg)";
   bool ok = false;
-  try {
-    ok = cv::imwrite(path, bgr);
-  } catch (const cv::Exception&) {
-    ok = false;
+  if (why.empty()) {
+    try {
+      ok = cv::imwrite(path, bgr);
+    } catch (const cv::Exception& e) {
+      why = e.what();
+    }
+    if (!ok && why.empty()) why = std::filesystem::is_directory(path, ec) ? "it is a folder" : "the write failed";
   }
-  if (!ok) std::fprintf(stderr, "livepuppet: cannot write %s\n", path.c_str());
+  if (!ok) std::fprintf(stderr, "livepuppet: cannot write %s: %s\n", path.c_str(), why.c_str());
   return ok;
 }
 

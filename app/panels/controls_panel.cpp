@@ -7,12 +7,21 @@
 
 #include <imgui_internal.h>  // ClearActiveID: leave text-input mode after a double-click reset
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 namespace lp {
 
 namespace {
+
+// Room right of each slider for the longest label ("Driving multiplier"),
+// measured with the current font so no label is clipped.
+float label_column_width() {
+  float w = ImGui::CalcTextSize("Quality (CRF)").x;
+  for (const ControlSpec& c : control_specs()) w = std::max(w, ImGui::CalcTextSize(c.label).x);
+  return w + ImGui::GetStyle().ItemInnerSpacing.x + 4.f;
+}
 
 bool draw_control(UiState& ui, const ControlSpec& c) {
   bool changed = false;
@@ -29,7 +38,7 @@ bool draw_control(UiState& ui, const ControlSpec& c) {
     }
     case ControlKind::Choice: {
       int idx = static_cast<int>(v + 0.5f);
-      ImGui::SetNextItemWidth(-110);
+      ImGui::SetNextItemWidth(-label_column_width());
       if (ImGui::Combo(c.label, &idx, c.choices.data(), static_cast<int>(c.choices.size()))) {
         c.set(ui.params, static_cast<float>(idx));
         changed = true;
@@ -47,7 +56,7 @@ bool draw_control(UiState& ui, const ControlSpec& c) {
         }
         ImGui::SameLine();
       }
-      ImGui::SetNextItemWidth(-110);
+      ImGui::SetNextItemWidth(-label_column_width());
       ImGui::BeginDisabled(is_auto);
       if (ImGui::SliderFloat(c.label, &v, c.min, c.max, "%.2f")) {
         c.set(ui.params, v);
@@ -77,11 +86,23 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
 
   // --- Engine
   SessionStats st = ui.session->stats();
+  // Without a model folder the neural choice is greyed out and the radio
+  // shows the engine that really runs (settings then save that one too).
+  if (!st.neural_models_present && ui.params.engine == EngineKind::Neural) {
+    ui.params.engine = EngineKind::Classic;
+    ui.params_changed = true;
+  }
   int engine = static_cast<int>(ui.params.engine);
   ImGui::TextUnformatted("Engine");
   if (ImGui::RadioButton("Classic (mesh warp)", &engine, 0)) ui.params_changed = true;
+  // Side by side when both labels fit, else one under the other.
+  const float neural_w = ImGui::CalcTextSize("Neural (LivePortrait)").x + ImGui::GetFrameHeight() +
+                         2 * ImGui::GetStyle().ItemSpacing.x;
   ImGui::SameLine();
+  if (ImGui::GetContentRegionAvail().x < neural_w) ImGui::NewLine();
+  ImGui::BeginDisabled(!st.neural_models_present);
   if (ImGui::RadioButton("Neural (LivePortrait)", &engine, 1)) ui.params_changed = true;
+  ImGui::EndDisabled();
   ui.params.engine = static_cast<EngineKind>(engine);
   if (!st.neural_available && !st.neural_unavailable_reason.empty()) {
     ImGui::PushTextWrapPos(0);
@@ -97,7 +118,7 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
       int cur = 0;
       for (int i = 0; i < n; ++i)
         if (value == items[i]) cur = i;
-      ImGui::SetNextItemWidth(-110);
+      ImGui::SetNextItemWidth(-label_column_width());
       if (ImGui::Combo(label, &cur, items, n)) {
         value = items[cur];
         ui.params_changed = true;
@@ -133,13 +154,13 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
     static char folder[1024] = {};
     if (!folder[0] && !ui.settings->recording.output_folder.empty())
       std::snprintf(folder, sizeof(folder), "%s", ui.settings->recording.output_folder.c_str());
-    ImGui::SetNextItemWidth(-110);
+    ImGui::SetNextItemWidth(-label_column_width());
     if (ImGui::InputTextWithHint("Folder", "~/Videos/LivePuppet", folder, sizeof(folder)))
       ui.settings->recording.output_folder = folder;
-    ImGui::SetNextItemWidth(-110);
+    ImGui::SetNextItemWidth(-label_column_width());
     ImGui::SliderInt("Quality (CRF)", &ui.settings->recording.crf, 0, 40);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("x264 constant rate factor: lower is better and bigger (18-23 is good)");
-    ImGui::SetNextItemWidth(-110);
+    ImGui::SetNextItemWidth(-label_column_width());
     ImGui::SliderInt("Frame rate", &ui.settings->recording.fps, 10, 60);
   }
   ImGui::End();

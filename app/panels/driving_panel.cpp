@@ -88,7 +88,9 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
       }
     }
   } else {
+    ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("Idle motion plays when there is no driving input.");
+    ImGui::PopTextWrapPos();
   }
   ImGui::End();
 }

@@ -2,6 +2,8 @@
 // and device, plus the newest message.
 #include "panels/panels.h"
 
+#include <imgui_internal.h>  // BringWindowToDisplayFront: no public call keeps an unfocused window on top
+
 #include <string>
 
 namespace lp {
@@ -29,13 +31,17 @@ void draw_status_bar(UiState& ui, const PanelLayout& l) {
   ImGui::SameLine();
   ImGui::TextDisabled(" | F1 help |");
   ImGui::SameLine();
-  if (ImGui::SmallButton(ui.log.empty() ? "Messages" : ("Messages (" + std::to_string(ui.log.size()) + ")").c_str()))
+  bool log_opened = false;
+  if (ImGui::SmallButton(ui.log.empty() ? "Messages" : ("Messages (" + std::to_string(ui.log.size()) + ")").c_str())) {
     ui.show_log = !ui.show_log;
+    log_opened = ui.show_log;
+  }
   ImGui::End();
 
   // Every message of this run (errors name the file and the reason).
   if (ui.show_log) {
     ImGui::SetNextWindowSize({640, 260}, ImGuiCond_FirstUseEver);
+    if (log_opened) ImGui::SetNextWindowFocus();  // opened: in front of the panels
     ImGui::Begin("Messages", &ui.show_log, ImGuiWindowFlags_NoSavedSettings);
     for (const auto& line : ui.log) {
       const ImVec4 c = line.level == MessageLevel::Error     ? ImVec4(1, 0.45f, 0.45f, 1)
@@ -57,6 +63,9 @@ void draw_message_banner(UiState& ui, double now) {
   ImGui::Begin("##banner", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
+  // In front of every panel, every frame, without taking the keyboard focus
+  // (NoFocusOnAppearing): a panel clicked last would otherwise cover it.
+  ImGui::BringWindowToDisplayFront(ImGui::GetCurrentWindow());
   const ImVec4 color = ui.banner_level == MessageLevel::Error     ? ImVec4(1, 0.45f, 0.45f, 1)
                        : ui.banner_level == MessageLevel::Warning ? ImVec4(1, 0.8f, 0.3f, 1)
                                                                   : ImVec4(0.8f, 0.95f, 0.8f, 1);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
+#include <tuple>
 
 namespace lp {
 
@@ -22,7 +24,9 @@ std::vector<ControlSpec> make_specs() {
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(animation.stitching)});
   s.push_back({"relative_motion", "Motion", "Relative motion",
                "Transfer motion relative to the driving reference frame (press R to re-zero),\n"
-               "instead of copying the driving pose and expression absolutely.",
+               "instead of copying the driving pose and expression absolutely.\n"
+               "Classic engine: off copies the eye and mouth openness and the head roll;\n"
+               "the features' shape still moves relative to the reference.",
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(animation.relative_motion)});
   s.push_back({"paste_back", "Motion", "Paste back",
                "Composite the animated crop into the full portrait; off shows the crop.",
@@ -147,6 +151,62 @@ const ControlSpec* find_control(const std::string& key) {
 }
 
 float control_default(const ControlSpec& spec) { return spec.get(Parameters{}); }
+
+std::vector<std::string> sanitize_parameters(Parameters& p) {
+  std::vector<std::string> changed;
+  const auto number = [](float v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  for (const ControlSpec& spec : control_specs()) {
+    const float v = spec.get(p);
+    float fixed = v;
+    switch (spec.kind) {
+      case ControlKind::Toggle: fixed = v != 0.f ? 1.f : 0.f; break;
+      case ControlKind::Choice: {
+        const float last = static_cast<float>(spec.choices.size()) - 1.f;
+        if (!(v >= 0.f && v <= last) || v != std::floor(v)) fixed = control_default(spec);
+        break;
+      }
+      case ControlKind::Slider:
+        fixed = std::isfinite(v) ? std::clamp(v, spec.min, spec.max) : control_default(spec);
+        break;
+    }
+    if (fixed == v) continue;
+    spec.set(p, fixed);
+    if (spec.kind == ControlKind::Slider)
+      changed.push_back(std::string(spec.key) + " " + number(v) + " is outside " + number(spec.min) + ".." +
+                        number(spec.max) + "; using " + number(fixed));
+    else if (spec.kind == ControlKind::Choice)
+      changed.push_back(std::string(spec.key) + " has no choice " + number(v) + "; using " +
+                        spec.choices[static_cast<size_t>(fixed)]);
+  }
+  if (p.device != "auto" && p.device != "cpu" && p.device != "cuda") {
+    changed.push_back("device '" + p.device + "' is not auto, cpu or cuda; using auto");
+    p.device = "auto";
+  }
+  if (p.precision != "auto" && p.precision != "fp32" && p.precision != "fp16") {
+    changed.push_back("precision '" + p.precision + "' is not auto, fp32 or fp16; using auto");
+    p.precision = "auto";
+  }
+  // Faces are counted from 0; more than a few dozen in one portrait is a typo.
+  if (p.face_index < 0 || p.face_index > 63) {
+    changed.push_back("face_index " + std::to_string(p.face_index) + " is outside 0..63; using 0");
+    p.face_index = 0;
+  }
+  OneEuroParams& f = p.animation.smoothing_params;
+  const OneEuroParams defaults{};
+  for (auto [value, fallback, name] : {std::tuple{&f.min_cutoff, defaults.min_cutoff, "min_cutoff"},
+                                       std::tuple{&f.beta, defaults.beta, "beta"},
+                                       std::tuple{&f.d_cutoff, defaults.d_cutoff, "d_cutoff"}}) {
+    if (std::isfinite(*value) && *value >= 0.f && *value <= 1000.f) continue;
+    changed.push_back(std::string("smoothing ") + name + " " + number(*value) + " is outside 0..1000; using " +
+                      number(fallback));
+    *value = fallback;
+  }
+  return changed;
+}
 
 std::string set_control(Parameters& p, const std::string& key, const std::string& value) {
   const ControlSpec* spec = find_control(key);

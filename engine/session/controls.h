@@ -39,4 +39,11 @@ float control_default(const ControlSpec& spec);
 // or index for choices. Returns "" or an error message naming the key.
 std::string set_control(Parameters& p, const std::string& key, const std::string& value);
 
+// Brings every value of `p` that no control could have set into range, as a
+// hand-edited settings file can hold anything: sliders clamped (non-finite
+// ones back to their default), choices and face index to a valid index,
+// device and precision to a known name, smoothing to positive finite rates.
+// Returns one sentence per value changed, naming its key.
+std::vector<std::string> sanitize_parameters(Parameters& p);
+
 }  // namespace lp

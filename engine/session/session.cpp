@@ -74,6 +74,7 @@ struct Session::Impl {
   std::shared_ptr<Engine> neural;
   mutable std::mutex engines_status_mu;
   bool neural_tried = false;
+  bool neural_models_present = false;  // set once at start (neural_models_status)
   std::string neural_reason = "not loaded yet";
   std::string neural_loaded_for;  // device|precision the neural engine was made for
   std::shared_ptr<Engine> engine_for(EngineKind kind, const Parameters& p, std::string* why) {
@@ -156,6 +157,31 @@ struct Session::Impl {
   // ---- Messages for the UI
   std::mutex msg_mu;
   std::deque<SessionMessage> messages;
+  // A driving input without a face drives nothing (the classic engine plays
+  // its idle motion): say so once it has lasted kNoFaceWarnS, once per time
+  // the face goes missing, so a person knows why the portrait does not follow.
+  static constexpr double kNoFaceWarnS = 2.0;
+  double no_face_since = -1;
+  bool no_face_reported = false;
+  void report_missing_driving_face(bool new_stream, bool has_face, double time_s) {
+    if (new_stream || has_face) {
+      no_face_since = -1;
+      no_face_reported = false;
+      if (has_face) return;
+    }
+    if (no_face_since < 0) no_face_since = time_s;
+    if (no_face_reported || time_s - no_face_since < kNoFaceWarnS) return;
+    no_face_reported = true;
+    std::string name;
+    {
+      std::lock_guard<std::mutex> l(driving_mu);
+      name = driving.name;
+    }
+    post(MessageLevel::Warning, "No face found in the driving input" + (name.empty() ? std::string() : " '" + name + "'") +
+                                    " for " + std::to_string(static_cast<int>(kNoFaceWarnS)) +
+                                    " s: the portrait is not driven until a face appears");
+  }
+
   void post(MessageLevel level, std::string text) {
     std::lock_guard<std::mutex> l(msg_mu);
     messages.push_back({level, std::move(text)});
@@ -402,6 +428,7 @@ struct Session::Impl {
           d.face = tr.face;
           d.openness = compute_openness(tr.face.landmarks);
         }
+        report_missing_driving_face(d.new_stream, tr.has_face(), d.time_s);
       }
       const double track_ms = ms_since(t0);
 
@@ -510,6 +537,7 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   impl_->capture = std::make_unique<CaptureThread>(impl_->driving_mb);
   impl_->neural_reason = neural_models_status(impl_->config.models_dir);
+  impl_->neural_models_present = impl_->neural_reason.empty();
   if (impl_->neural_reason.empty()) impl_->neural_reason = "not loaded yet (select it to load)";
   impl_->engine_thread = std::thread([this] { impl_->engine_loop(); });
 }
@@ -694,6 +722,7 @@ SessionStats Session::stats() const {
     std::lock_guard<std::mutex> l(impl_->engines_status_mu);
     s.neural_available = impl_->neural_tried && impl_->neural_reason.empty();
     s.neural_unavailable_reason = impl_->neural_reason;
+    s.neural_models_present = impl_->neural_models_present;
   }
   {
     std::lock_guard<std::mutex> l(impl_->latency_mu);

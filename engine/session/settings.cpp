@@ -1,6 +1,10 @@
 #include "settings.h"
+#include "controls.h"
 
 #include <nlohmann/json.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -49,7 +53,36 @@ nlohmann::json to_json_doc(const Settings& s) {
   return j;
 }
 
-Settings from_json_doc(const nlohmann::json& j) {
+// nlohmann maps an unknown enum name to the first value without a word; say
+// so for the two enums a user might type by hand.
+void check_enum_names(const nlohmann::json& params, std::vector<std::string>& adjusted) {
+  if (!params.is_object()) return;
+  if (auto e = params.find("engine"); e != params.end() && e->is_string() && *e != "classic" && *e != "neural")
+    adjusted.push_back("engine '" + e->get<std::string>() + "' is not classic or neural; using classic");
+  if (auto a = params.find("animation"); a != params.end() && a->is_object())
+    if (auto r = a->find("region"); r != a->end() && r->is_string()) {
+      const std::string v = r->get<std::string>();
+      if (v != "all" && v != "exp" && v != "pose" && v != "lip" && v != "eyes")
+        adjusted.push_back("region '" + v + "' is not all, exp, pose, lip or eyes; using all");
+    }
+}
+
+// nlohmann's messages start with "[json.exception.parse_error.101] ": a tag
+// for programmers, not for the person whose settings file it is.
+std::string without_json_exception_tag(const std::string& what) {
+  if (what.rfind("[json.exception.", 0) == 0)
+    if (const auto end = what.find("] "); end != std::string::npos) return what.substr(end + 2);
+  return what;
+}
+
+Parameters parameters_from_json(const nlohmann::json& params, std::vector<std::string>& adjusted) {
+  check_enum_names(params, adjusted);
+  Parameters p = params.get<Parameters>();
+  for (std::string& a : sanitize_parameters(p)) adjusted.push_back(std::move(a));
+  return p;
+}
+
+Settings from_json_doc(const nlohmann::json& j, std::vector<std::string>& adjusted) {
   Settings s;
   if (!j.is_object()) throw std::runtime_error("top level is not a JSON object");
   if (!j.contains("version") || !j["version"].is_number_integer())
@@ -67,10 +100,27 @@ Settings from_json_doc(const nlohmann::json& j) {
   s.recent_sources = j.value("recent_sources", s.recent_sources);
   s.models_dir = j.value("models_dir", s.models_dir);
   if (j.contains("recording")) s.recording = j["recording"].get<RecordingPrefs>();
-  if (j.contains("parameters")) s.parameters = j["parameters"].get<Parameters>();
-  // Clamp what could make the UI unusable.
-  if (s.window_width < 320 || s.window_width > 16384) s.window_width = Settings{}.window_width;
-  if (s.window_height < 240 || s.window_height > 16384) s.window_height = Settings{}.window_height;
+  if (j.contains("parameters")) s.parameters = parameters_from_json(j["parameters"], adjusted);
+  if (s.recording.crf < 0 || s.recording.crf > 51) {
+    adjusted.push_back("recording crf " + std::to_string(s.recording.crf) + " is outside 0..51; using " +
+                       std::to_string(RecordingPrefs{}.crf));
+    s.recording.crf = RecordingPrefs{}.crf;
+  }
+  if (s.recording.fps < 1 || s.recording.fps > 240) {
+    adjusted.push_back("recording fps " + std::to_string(s.recording.fps) + " is outside 1..240; using " +
+                       std::to_string(RecordingPrefs{}.fps));
+    s.recording.fps = RecordingPrefs{}.fps;
+  }
+  // A window the layout does not fit in, or far larger than any screen.
+  if (s.window_width < Settings::kMinWindowWidth || s.window_width > Settings::kMaxWindowWidth ||
+      s.window_height < Settings::kMinWindowHeight || s.window_height > Settings::kMaxWindowHeight) {
+    adjusted.push_back("window " + std::to_string(s.window_width) + "x" + std::to_string(s.window_height) +
+                       " is outside " + std::to_string(Settings::kMinWindowWidth) + "x" +
+                       std::to_string(Settings::kMinWindowHeight) + ".." + std::to_string(Settings::kMaxWindowWidth) +
+                       "x" + std::to_string(Settings::kMaxWindowHeight) + "; using the default size");
+    s.window_width = Settings{}.window_width;
+    s.window_height = Settings{}.window_height;
+  }
   if (s.recent_sources.size() > Settings::kMaxRecent) s.recent_sources.resize(Settings::kMaxRecent);
   return s;
 }
@@ -91,8 +141,10 @@ std::filesystem::path default_settings_path() {
     base = xdg;
   else if (const char* home = std::getenv("HOME"); home && *home)
     base = std::filesystem::path(home) / ".config";
+  else if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir && *pw->pw_dir)
+    base = std::filesystem::path(pw->pw_dir) / ".config";  // HOME unset (a service): the account's home
   else
-    base = ".";
+    base = std::filesystem::temp_directory_path();  // never the current folder
   return base / "livepuppet" / "settings.json";
 }
 
@@ -100,6 +152,11 @@ SettingsLoadResult load_settings(const std::filesystem::path& path) {
   SettingsLoadResult r;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return r;  // first run: defaults, no warning
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    // A folder (or a device) where the file should be: leave it alone.
+    r.warning = "Settings path " + path.string() + " is not a file; using defaults";
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   if (in) ss << in.rdbuf();
@@ -108,10 +165,15 @@ SettingsLoadResult load_settings(const std::filesystem::path& path) {
     reason = "cannot be read";
   } else {
     try {
-      r.settings = from_json_doc(nlohmann::json::parse(ss.str()));
+      std::vector<std::string> adjusted;
+      r.settings = from_json_doc(nlohmann::json::parse(ss.str()), adjusted);
+      if (!adjusted.empty()) {
+        r.warning = "Settings file " + path.string() + ": ";
+        for (size_t i = 0; i < adjusted.size(); ++i) r.warning += (i ? "; " : "") + adjusted[i];
+      }
       return r;
     } catch (const std::exception& e) {
-      reason = e.what();
+      reason = without_json_exception_tag(e.what());
     }
   }
   // Keep the bad file for the user, then continue with defaults.
@@ -159,18 +221,20 @@ std::string parameters_to_json(const Parameters& p) {
   return nlohmann::json(p).dump(2);
 }
 
-Parameters parameters_from_json_text(const std::string& text) {
+Parameters parameters_from_json_text(const std::string& text, std::vector<std::string>* adjusted) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("not valid JSON: ") + e.what());
+    throw std::runtime_error("not valid JSON: " + without_json_exception_tag(e.what()));
   }
   try {
-    if (j.contains("parameters")) return j["parameters"].get<Parameters>();
-    return j.get<Parameters>();
+    std::vector<std::string> notes;
+    Parameters p = parameters_from_json(j.contains("parameters") ? j["parameters"] : j, notes);
+    if (adjusted) *adjusted = std::move(notes);
+    return p;
   } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("bad parameter value: ") + e.what());
+    throw std::runtime_error("bad parameter value: " + without_json_exception_tag(e.what()));
   }
 }
 

@@ -19,6 +19,10 @@ struct RecordingPrefs {
 
 struct Settings {
   static constexpr int kVersion = 1;
+  // The smallest window the panel layout fits in (side panels 220 + 260 px,
+  // the output at least 320 px wide), and the largest a screen has today.
+  static constexpr int kMinWindowWidth = 800, kMinWindowHeight = 560;
+  static constexpr int kMaxWindowWidth = 7680, kMaxWindowHeight = 4320;
 
   int window_width = 1600;
   int window_height = 960;
@@ -38,7 +42,9 @@ std::filesystem::path default_settings_path();
 
 struct SettingsLoadResult {
   Settings settings;
-  std::string warning;  // non-empty when the file was bad and defaults were used
+  // Non-empty when the file was bad and defaults were used, or when values
+  // in it were out of range and were brought into range (each one named).
+  std::string warning;
 };
 
 // Loads settings; a missing file gives defaults silently; a corrupt file or an
@@ -53,7 +59,8 @@ std::string save_settings(const Settings& settings, const std::filesystem::path&
 // JSON text of the parameters alone (used by `livepuppet-cli render --settings`).
 std::string parameters_to_json(const Parameters& p);
 // Parses parameters from a settings.json or a bare parameters object; throws
-// std::runtime_error naming the problem.
-Parameters parameters_from_json_text(const std::string& text);
+// std::runtime_error naming the problem. Values out of range are brought into
+// range (sanitize_parameters) and, when `adjusted` is given, listed there.
+Parameters parameters_from_json_text(const std::string& text, std::vector<std::string>* adjusted = nullptr);
 
 }  // namespace lp

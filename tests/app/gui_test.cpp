@@ -1,6 +1,7 @@
 // The GUI as a person sees it: started headless under Xvfb with real media,
 // judged from its screenshots (and by the face tracker for the sliders).
 #include "panels/panels.h"
+#include "session/settings.h"
 #include "test_support.h"
 #include "vision/face_detector.h"
 #include "vision/openness.h"
@@ -8,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -47,7 +49,9 @@ TEST(Gui, ShowsTheVideoDrivenPortraitAndItMoves) {
   if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
   const auto dir = lp::test::scratch_dir();
   GuiRun r = run_gui("--source " + lp::test::media("s1.jpg").string() + " --driving " +
-                         lp::test::media("d0.mp4").string() + " --frames 60 --screenshot-at 10:" +
+                         lp::test::media("d0.mp4").string() +
+                         // Idle motion off: whatever moves is driven by d0.mp4.
+                         " --set idle_motion=off --frames 60 --screenshot-at 10:" +
                          (dir / "a.png").string() + " --screenshot " + (dir / "b.png").string(),
                      dir);
   ASSERT_EQ(r.status, 0) << r.log;
@@ -63,12 +67,19 @@ TEST(Gui, ShowsTheVideoDrivenPortraitAndItMoves) {
   // A face is visible in the output panel.
   lp::FaceDetector det;
   ASSERT_TRUE(det.ready()) << det.load_error();
-  EXPECT_TRUE(det.detect(b(out).clone()).ok());
-  // It moves: the two screenshots differ in the output.
+  const lp::DetectionResult fa = det.detect(a(out).clone()), fb = det.detect(b(out).clone());
+  ASSERT_TRUE(fa.ok() && fb.ok()) << "no face in the output panel";
+  // It moves with the driving face: the two screenshots differ in the output,
+  // and so do the face's landmarks there (d0.mp4 talks and nods).
   cv::Mat diff;
   cv::absdiff(a(out), b(out), diff);
   EXPECT_GT(cv::mean(diff)[0] + cv::mean(diff)[1] + cv::mean(diff)[2], 0.05);
   EXPECT_GT(cv::countNonZero(diff.reshape(1) > 10), 50);
+  double moved = 0;
+  for (int i = 0; i < lp::kNumLandmarks; ++i)
+    moved += cv::norm(fa.largest().landmarks[i] - fb.largest().landmarks[i]) / lp::kNumLandmarks;
+  std::printf("output landmarks moved by %.2f px on average between frames 10 and 60\n", moved);
+  EXPECT_GT(moved, 0.5) << "the output face did not move";
 }
 
 TEST(Gui, EyeOpenSliderAtZeroClosesTheEyes) {
@@ -88,8 +99,11 @@ TEST(Gui, EyeOpenSliderAtZeroClosesTheEyes) {
   ASSERT_TRUE(d_closed.ok()) << d_closed.message;
   const float eo = lp::compute_openness(d_open.largest().landmarks).eyes();
   const float ec = lp::compute_openness(d_closed.largest().landmarks).eyes();
+  std::printf("GUI eye-open 0 on s1: eye ratio %.3f -> %.3f\n", eo, ec);
   EXPECT_GT(eo, 0.2f);
-  EXPECT_LT(ec, 0.15f);
+  // The GL render of s1 measures 0.117 here (the CPU render 0.096: dlib is
+  // sensitive to the rasteriser's edge sampling on a 2-px lid line); open is 0.27.
+  EXPECT_LT(ec, 0.13f);
 }
 
 TEST(Gui, BadSourceFileShowsMessageAndKeepsRunning) {
@@ -100,4 +114,62 @@ TEST(Gui, BadSourceFileShowsMessageAndKeepsRunning) {
   GuiRun r = run_gui("--source " + txt.string() + " --driving none --frames 5", dir);
   EXPECT_EQ(r.status, 0) << r.log;
   EXPECT_NE(r.log.find("not_an_image.txt"), std::string::npos) << r.log;
+}
+
+// A portrait path that does not exist (a typo) is named, and the default
+// portrait is shown instead of failing silently.
+TEST(Gui, MissingSourceFileIsNamed) {
+  if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
+  const auto dir = lp::test::scratch_dir();
+  GuiRun r = run_gui("--source " + (dir / "typo.jpg").string() + " --driving none --frames 3", dir);
+  EXPECT_EQ(r.status, 0) << r.log;
+  EXPECT_NE(r.log.find("typo.jpg': no such file"), std::string::npos) << r.log;
+}
+
+// The headless options are checked up front, and a screenshot that cannot be
+// written fails the run (exit 1) with the reason.
+TEST(Gui, HeadlessOptionsAreCheckedAndFailuresExitNonZero) {
+  if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
+  const auto dir = lp::test::scratch_dir();
+  GuiRun no_frames = run_gui("--driving none --screenshot " + (dir / "a.png").string(), dir);
+  EXPECT_EQ(no_frames.status, 2) << no_frames.log;
+  EXPECT_NE(no_frames.log.find("need --frames"), std::string::npos) << no_frames.log;
+  GuiRun late = run_gui("--driving none --frames 3 --screenshot-at 5:" + (dir / "b.png").string(), dir);
+  EXPECT_EQ(late.status, 2) << late.log;
+  GuiRun bad_number = run_gui("--driving none --frames 2x", dir);
+  EXPECT_EQ(bad_number.status, 2) << bad_number.log;
+  GuiRun tiny = run_gui("--driving none --frames 2 --size 320x240", dir);
+  EXPECT_EQ(tiny.status, 2) << tiny.log;
+  const auto nowhere = dir / "missing-folder" / "shot.png";
+  GuiRun unwritable = run_gui("--driving none --frames 2 --screenshot " + nowhere.string(), dir);
+  EXPECT_EQ(unwritable.status, 1) << unwritable.log;
+  EXPECT_NE(unwritable.log.find("missing-folder does not exist"), std::string::npos) << unwritable.log;
+}
+
+// Ctrl+C in the terminal that ran `make run` closes the app like its window:
+// exit status 0 and the settings saved (here: a slider set on the command line).
+TEST(Gui, CtrlCSavesSettings) {
+  if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
+  const auto dir = lp::test::scratch_dir();
+  const auto settings = dir / "settings.json", log = dir / "gui.log";
+  // Interrupt once the portrait is loaded (polled from the log, not slept).
+  const std::string script =
+      std::string(LIVEPUPPET_GUI) + " --settings " + settings.string() + " --size 1280x800 --driving none" +
+      " --set smile=0.5 > " + log.string() + " 2>&1 & pid=$!; i=0; " +
+      "while [ $i -lt 600 ] && ! grep -q '1 face' " + log.string() + "; do sleep 0.1; i=$((i+1)); done; " +
+      "sleep 0.5; kill -INT $pid; wait $pid; echo \"exit $?\"";
+  std::ofstream(dir / "run.sh") << script << "\n";
+  std::string said;
+  if (FILE* p = ::popen(("sh " + (dir / "run.sh").string()).c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) said += buf;
+    ::pclose(p);
+  }
+  std::ifstream in(log);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(said.find("exit 0"), std::string::npos) << said << text;
+  const lp::SettingsLoadResult saved = lp::load_settings(settings);
+  ASSERT_TRUE(std::filesystem::exists(settings)) << "settings were not saved on Ctrl+C\n" << text;
+  EXPECT_TRUE(saved.warning.empty()) << saved.warning;
+  EXPECT_FLOAT_EQ(saved.settings.parameters.animation.edit.smile, 0.5f);
 }

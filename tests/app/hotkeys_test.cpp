@@ -65,8 +65,14 @@ TEST(Hotkeys, ActOnTheControlsAndNeverWhileTyping) {
   imgui.press(ui, GLFW_KEY_M);
   EXPECT_NE(ui.params.mirror_webcam, mirror);
 
+  // Tab switches engines, but not to one that cannot run: without a model
+  // folder (as here) it stays on the classic engine and says why.
+  ASSERT_FALSE(session.stats().neural_models_present) << "this test expects no neural models";
   imgui.press(ui, GLFW_KEY_TAB);
-  EXPECT_EQ(ui.params.engine, lp::EngineKind::Neural);
+  EXPECT_EQ(ui.params.engine, lp::EngineKind::Classic);
+  ASSERT_FALSE(ui.log.empty());
+  EXPECT_EQ(ui.log.back().level, lp::MessageLevel::Warning);
+  EXPECT_NE(ui.log.back().text.find("Neural engine unavailable"), std::string::npos) << ui.log.back().text;
 
   imgui.press(ui, GLFW_KEY_F);
   EXPECT_TRUE(ui.fullscreen_output);
@@ -78,4 +84,6 @@ TEST(Hotkeys, ActOnTheControlsAndNeverWhileTyping) {
 
   imgui.press(ui, GLFW_KEY_F1);
   EXPECT_TRUE(ui.show_help);
+  imgui.press(ui, GLFW_KEY_ESCAPE);
+  EXPECT_FALSE(ui.show_help) << "Esc should close the help";
 }

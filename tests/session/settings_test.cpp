@@ -1,4 +1,5 @@
 // Settings persistence: round trip, corrupt and unknown-version files.
+#include "session/controls.h"
 #include "session/settings.h"
 #include "test_support.h"
 
@@ -88,5 +89,47 @@ TEST(Settings, WrongTypesAreRejectedNotCrashing) {
 TEST(Settings, UnwritableFolderGivesMessage) {
   Settings s;
   std::string e = save_settings(s, "/proc/livepuppet-cannot/settings.json");
-  EXPECT_FALSE(e.empty());
+  EXPECT_NE(e.find("/proc/livepuppet-cannot"), std::string::npos) << "the message should name the folder: " << e;
+}
+
+// A hand-edited file with values no slider can reach: each is brought into
+// range (a 1e30 smile would tear the face apart) and named in the warning;
+// the values that were fine are kept.
+TEST(Settings, OutOfRangeValuesAreClampedAndNamed) {
+  auto dir = lp::test::scratch_dir();
+  const auto path = dir / "settings.json";
+  write(path, R"({"version": 1, "window": {"width": 16384, "height": 16384},
+    "parameters": {"device": "tpu", "face_index": -4,
+      "animation": {"region": "banana", "driving_multiplier": 1e38, "eye_open": 0.2,
+                    "edit": {"smile": 3.0, "head_yaw": 90}}}})");
+  SettingsLoadResult r = load_settings(path);
+  const AnimationParams& a = r.settings.parameters.animation;
+  EXPECT_FLOAT_EQ(a.edit.smile, find_control("smile")->max);
+  EXPECT_FLOAT_EQ(a.edit.head_yaw, find_control("head_yaw")->max);
+  EXPECT_FLOAT_EQ(a.driving_multiplier, find_control("driving_multiplier")->max);
+  EXPECT_FLOAT_EQ(a.eye_open, 0.2f);  // in range: kept
+  EXPECT_EQ(r.settings.parameters.device, "auto");
+  EXPECT_EQ(r.settings.parameters.face_index, 0);
+  EXPECT_EQ(r.settings.window_width, Settings{}.window_width);
+  for (const char* key : {"smile", "head_yaw", "driving_multiplier", "device", "face_index", "banana", "window"})
+    EXPECT_NE(r.warning.find(key), std::string::npos) << key << " not named in: " << r.warning;
+  EXPECT_EQ(r.warning.find("eye_open"), std::string::npos) << r.warning;
+  EXPECT_TRUE(std::filesystem::exists(path)) << "a file with fixable values is not set aside";
+  // The CLI's --settings reads parameters the same way.
+  std::vector<std::string> adjusted;
+  const Parameters p = parameters_from_json_text(R"({"animation": {"edit": {"smile": 1e30}}})", &adjusted);
+  EXPECT_FLOAT_EQ(p.animation.edit.smile, find_control("smile")->max);
+  ASSERT_EQ(adjusted.size(), 1u);
+  EXPECT_NE(adjusted[0].find("smile"), std::string::npos) << adjusted[0];
+}
+
+// A folder where the settings file should be is left alone (not renamed).
+TEST(Settings, FolderInsteadOfFileIsLeftAlone) {
+  auto dir = lp::test::scratch_dir();
+  const auto path = dir / "settings.json";
+  std::filesystem::create_directories(path / "inside");
+  SettingsLoadResult r = load_settings(path);
+  EXPECT_NE(r.warning.find("not a file"), std::string::npos) << r.warning;
+  EXPECT_TRUE(std::filesystem::is_directory(path / "inside"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "settings.json.bad"));
 }
