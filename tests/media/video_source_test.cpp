@@ -193,9 +193,12 @@ TEST(VideoSource, BadFilesGiveClearErrors) {
   std::ofstream(empty).close();
   EXPECT_FALSE(VideoSource::open(empty.string(), &err));
   EXPECT_NE(err.find("0 bytes"), std::string::npos) << err;
+}
 
-  if (fs::exists(test::media("s1.jpg"))) {
-    EXPECT_FALSE(VideoSource::open(test::media("s1.jpg").string(), &err));
-    EXPECT_NE(err.find("image, not a video"), std::string::npos) << err;
-  }
+TEST(VideoSource, AnImageIsNotAVideo) {
+  LP_REQUIRE_SHARED("media/s1.jpg");
+  std::string err;
+  EXPECT_FALSE(VideoSource::open(test::media("s1.jpg").string(), &err));
+  EXPECT_NE(err.find("image, not a video"), std::string::npos) << err;
+  EXPECT_NE(err.find("s1.jpg"), std::string::npos) << err;
 }

@@ -224,7 +224,7 @@ TEST(VideoWriter, SigkillLeavesAPlayableFileWithTheFramesReportedWritten) {
   ASSERT_GT(reported, 15) << "the helper reported too few frames in 3 s";
   const auto p = test::ffprobe(out.string());
   ASSERT_TRUE(p.ok) << "the killed recording does not play: " << p.error;
-  EXPECT_GE(double(p.video_frames), 0.9 * double(reported))
+  EXPECT_GE(p.video_frames, reported)
       << "file holds " << p.video_frames << " frames, " << reported << " were reported written";
   EXPECT_DOUBLE_EQ(p.fps, 30.0);
 }
@@ -256,5 +256,5 @@ TEST(VideoWriter, FileSizeLimitGivesClearErrorAndPlayablePart) {
   const auto p = test::ffprobe(out.string());
   ASSERT_TRUE(p.ok) << "the partial file does not play: " << p.error;
   EXPECT_GT(p.video_frames, 0);
-  EXPECT_GE(double(p.video_frames), 0.9 * double(reported));
+  EXPECT_GE(p.video_frames, reported) << "the file lost frames reported written";
 }

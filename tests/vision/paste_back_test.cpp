@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cstdio>
+
 namespace lp {
 namespace {
 
@@ -85,16 +87,31 @@ TEST(PasteBack, AModifiedCropChangesOnlyTheMaskedRegion) {
   cv::Mat white(512, 512, CV_8UC3, cv::Scalar::all(255));
   const PasteBackResult p = paste_back(white, c.transform, img);
   ASSERT_TRUE(p.ok());
-  // Fully inside the mask: white. Fully outside: the original.
+  // Fully inside the mask: white. Fully outside: the original, unchanged.
   const cv::Point2f centre = c.transform.to_original({256.f, 256.f});
   const cv::Vec3b v = p.image.at<cv::Vec3b>(cv::Point(centre));
   EXPECT_EQ(v, cv::Vec3b(255, 255, 255));
-  // Half-way up the ramp (8 px into the crop border): an even blend.
-  const cv::Point2f ramp = c.transform.to_original({256.f, 8.f});
-  const cv::Point ri(cvRound(ramp.x), cvRound(ramp.y));
-  if (cv::Rect(0, 0, img.cols, img.rows).contains(ri)) {
+  cv::Mat diff;
+  cv::absdiff(p.image, img, diff);
+  cv::cvtColor(diff, diff, cv::COLOR_BGR2GRAY);
+  const cv::Mat outside = p.mask == 0.f;
+  ASSERT_GT(cv::countNonZero(outside), 0);
+  EXPECT_EQ(cv::countNonZero(diff & outside), 0) << "pixels outside the pasted region changed";
+  // Half-way up the ramp (8 px into the crop border, on whichever side of the
+  // crop lies inside the image): an even blend of white and the original.
+  int checked = 0;
+  for (const cv::Point2f q : {cv::Point2f(256.f, 8.f), cv::Point2f(8.f, 256.f), cv::Point2f(504.f, 256.f),
+                              cv::Point2f(256.f, 504.f)}) {
+    const cv::Point2f o = c.transform.to_original(q);
+    const cv::Point ri(cvRound(o.x), cvRound(o.y));
+    if (!cv::Rect(0, 0, img.cols, img.rows).contains(ri)) continue;
+    ++checked;
     EXPECT_NEAR(p.mask.at<float>(ri), 0.5f, 0.1f);
+    const cv::Vec3b orig = img.at<cv::Vec3b>(ri), got = p.image.at<cv::Vec3b>(ri);
+    for (int ch = 0; ch < 3; ++ch) EXPECT_NEAR(got[ch], 0.5 * (255 + orig[ch]), 0.1 * 255 + 2) << "channel " << ch;
   }
+  std::printf("ramp points checked: %d\n", checked);
+  EXPECT_GT(checked, 0) << "no side of the crop's border ramp lies inside the image";
 }
 
 TEST(PasteBack, BadInputIsAnError) {
