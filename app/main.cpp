@@ -49,8 +49,16 @@ void on_glfw_error(int code, const char* text) { std::fprintf(stderr, "GLFW erro
 // Ctrl+C in the terminal (make run) or SIGTERM from the desktop session: leave
 // the loop like a closed window, so settings are saved and a recording is
 // finished. The handler only sets a flag (async-signal-safe).
+// A second signal ends the process the default way, in case shutdown itself
+// hangs (a stalled camera driver).
 volatile std::sig_atomic_t g_quit_signal = 0;
-void on_quit_signal(int) { g_quit_signal = 1; }
+void on_quit_signal(int sig) {
+  if (g_quit_signal) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+  g_quit_signal = 1;
+}
 
 }  // namespace
 

@@ -58,7 +58,9 @@ bool draw_control(UiState& ui, const ControlSpec& c) {
       }
       ImGui::SetNextItemWidth(-label_column_width());
       ImGui::BeginDisabled(is_auto);
-      if (ImGui::SliderFloat(c.label, &v, c.min, c.max, "%.2f")) {
+      // AlwaysClamp: a value typed with Ctrl+click stays in range, as the
+      // settings file is clamped when it is read back.
+      if (ImGui::SliderFloat(c.label, &v, c.min, c.max, "%.2f", ImGuiSliderFlags_AlwaysClamp)) {
         c.set(ui.params, v);
         changed = true;
       }
@@ -158,10 +160,10 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
     if (ImGui::InputTextWithHint("Folder", "~/Videos/LivePuppet", folder, sizeof(folder)))
       ui.settings->recording.output_folder = folder;
     ImGui::SetNextItemWidth(-label_column_width());
-    ImGui::SliderInt("Quality (CRF)", &ui.settings->recording.crf, 0, 40);
+    ImGui::SliderInt("Quality (CRF)", &ui.settings->recording.crf, 0, 40, "%d", ImGuiSliderFlags_AlwaysClamp);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("x264 constant rate factor: lower is better and bigger (18-23 is good)");
     ImGui::SetNextItemWidth(-label_column_width());
-    ImGui::SliderInt("Frame rate", &ui.settings->recording.fps, 10, 60);
+    ImGui::SliderInt("Frame rate", &ui.settings->recording.fps, 10, 60, "%d", ImGuiSliderFlags_AlwaysClamp);
   }
   ImGui::End();
 }

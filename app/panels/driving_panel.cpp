@@ -60,7 +60,8 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
     if (d.frame_count > 0) {
       int pos = static_cast<int>(d.position);
       ImGui::SetNextItemWidth(-1);
-      if (ImGui::SliderInt("##seek", &pos, 0, static_cast<int>(d.frame_count - 1), "frame %d"))
+      if (ImGui::SliderInt("##seek", &pos, 0, static_cast<int>(d.frame_count - 1), "frame %d",
+                           ImGuiSliderFlags_AlwaysClamp))
         ui.session->seek(pos);
     }
   } else if (d.kind == DrivingStatus::Kind::Camera && d.failed) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -13,6 +14,11 @@ namespace lp {
 using json = nlohmann::json;
 
 namespace {
+
+// Frame rates a motion file may have, the same when it is saved and read:
+// a slideshow's 0.5 fps replays; 1e-6 would ask the video writer for a frame
+// every 11 days.
+constexpr double kMinFps = 0.1, kMaxFps = 1000;
 
 // A validation failure inside a motion file; caught in load_motion_file.
 struct BadMotion : std::runtime_error {
@@ -35,10 +41,12 @@ float get_float(const json& o, const char* key, const std::string& where) {
   auto it = o.find(key);
   if (it == o.end()) throw BadMotion(where + ": '" + key + "' is missing");
   if (!it->is_number()) throw BadMotion(where + ": '" + key + "' must be a number");
-  const float f = it->get<float>();
-  // 1e300 is valid JSON but infinite as a float: it would animate a black frame.
-  if (!std::isfinite(f)) throw BadMotion(where + ": '" + key + "' is out of range (" + it->dump() + ")");
-  return f;
+  // 1e300 is valid JSON but no float: read as double, refuse what a float
+  // cannot hold (it would animate a black frame).
+  const double v = it->get<double>();
+  if (!(std::abs(v) <= std::numeric_limits<float>::max()))
+    throw BadMotion(where + ": '" + key + "' is out of range (" + it->dump() + ")");
+  return static_cast<float>(v);
 }
 
 std::vector<float> get_floats(const json& o, const char* key, const std::string& where) {
@@ -49,8 +57,10 @@ std::vector<float> get_floats(const json& o, const char* key, const std::string&
   out.reserve(it->size());
   for (const json& v : *it) {
     if (!v.is_number()) throw BadMotion(where + ": '" + key + "' must contain numbers only");
-    out.push_back(v.get<float>());
-    if (!std::isfinite(out.back())) throw BadMotion(where + ": '" + key + "' holds a value out of range (" + v.dump() + ")");
+    const double d = v.get<double>();
+    if (!(std::abs(d) <= std::numeric_limits<float>::max()))
+      throw BadMotion(where + ": '" + key + "' holds a value out of range (" + v.dump() + ")");
+    out.push_back(static_cast<float>(d));
   }
   return out;
 }
@@ -127,7 +137,8 @@ bool save_motion_file(const std::string& path, const MotionClip& clip, std::stri
     if (error) *error = "'" + path + "': " + why;
     return false;
   };
-  if (!(clip.fps > 0) || !std::isfinite(clip.fps)) return set("the frame rate must be positive");
+  if (!(clip.fps >= kMinFps && clip.fps <= kMaxFps))
+    return set("the frame rate " + std::to_string(clip.fps) + " is outside 0.1..1000 frames per second");
   json root;
   root["format"] = kMotionFormat;
   root["version"] = kMotionVersion;
@@ -185,7 +196,7 @@ std::optional<MotionClip> load_motion_file(const std::string& path, std::string*
     MotionClip clip;
     get_float(root, "fps", "header");  // validates presence and type
     clip.fps = root["fps"].get<double>();
-    if (!(clip.fps >= 1) || clip.fps > 1000) throw BadMotion("header: 'fps' must be between 1 and 1000");
+    if (!(clip.fps >= kMinFps && clip.fps <= kMaxFps)) throw BadMotion("header: 'fps' must be between 0.1 and 1000");
     if (root.contains("source_video") && root["source_video"].is_string()) clip.source_video = root["source_video"];
     if (root.contains("engine") && root["engine"].is_string()) clip.engine = root["engine"];
     if (!root.contains("frames") || !root["frames"].is_array()) throw BadMotion("'frames' is missing");

@@ -182,8 +182,10 @@ std::vector<std::string> sanitize_parameters(Parameters& p) {
       changed.push_back(std::string(spec.key) + " has no choice " + number(v) + "; using " +
                         spec.choices[static_cast<size_t>(fixed)]);
   }
-  if (p.device != "auto" && p.device != "cpu" && p.device != "cuda") {
-    changed.push_back("device '" + p.device + "' is not auto, cpu or cuda; using auto");
+  const bool cuda_n = p.device.size() > 5 && p.device.rfind("cuda:", 0) == 0 &&
+                      p.device.find_first_not_of("0123456789", 5) == std::string::npos && p.device.size() <= 7;
+  if (p.device != "auto" && p.device != "cpu" && p.device != "cuda" && !cuda_n) {
+    changed.push_back("device '" + p.device + "' is not auto, cpu, cuda or cuda:N; using auto");
     p.device = "auto";
   }
   if (p.precision != "auto" && p.precision != "fp32" && p.precision != "fp16") {

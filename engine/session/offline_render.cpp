@@ -75,7 +75,9 @@ bool same_file(const std::string& a, const std::string& b) {
 // frame was rendered, and because the motion file is saved by renaming a
 // temporary file over the name, which as root replaces even a device node
 // such as /dev/full.
-std::string unwritable_reason(const std::string& path) {
+// `via_rename`: the file is written as "<name>.tmp" and renamed over the name
+// (the motion file), so its folder must be writable even when the file exists.
+std::string unwritable_reason(const std::string& path, bool via_rename = false) {
   std::error_code ec;
   const fs::path p = through_links(path);
   const fs::file_status st = fs::status(p, ec);
@@ -83,7 +85,7 @@ std::string unwritable_reason(const std::string& path) {
     if (fs::is_directory(st)) return "it is a folder";
     if (!fs::is_regular_file(st)) return "it is not a regular file (a device, a pipe or a socket)";
     if (::access(p.c_str(), W_OK) != 0) return std::string("it cannot be written (") + std::strerror(errno) + ")";
-    return {};
+    if (!via_rename) return {};
   }
   fs::path folder = fs::absolute(p, ec).parent_path();
   if (folder.empty()) folder = ".";
@@ -284,7 +286,7 @@ std::string check_render_request(const RenderRequest& rq) {
     if (driving_file && same_file(m, rq.driving))
       return "the motion file '" + m + "' is the same file as the driving input '" + rq.driving +
              "': saving the motion would overwrite it; choose another name";
-    why = unwritable_reason(m);
+    why = unwritable_reason(m, /*via_rename=*/true);
     if (!why.empty()) return "cannot save the motion to '" + m + "': " + why;
   }
   return {};

@@ -74,7 +74,10 @@ struct Session::Impl {
   std::shared_ptr<Engine> neural;
   mutable std::mutex engines_status_mu;
   bool neural_tried = false;
-  bool neural_models_present = false;  // set once at start (neural_models_status)
+  // neural_models_status() of the model folder, looked at again every 2 s by
+  // stats(): models exported while the app runs can be chosen without a restart.
+  bool neural_models_present = false;
+  std::int64_t models_checked_ns = 0;
   std::string neural_reason = "not loaded yet";
   std::string neural_loaded_for;  // device|precision the neural engine was made for
   std::shared_ptr<Engine> engine_for(EngineKind kind, const Parameters& p, std::string* why) {
@@ -162,14 +165,19 @@ struct Session::Impl {
   // the face goes missing, so a person knows why the portrait does not follow.
   static constexpr double kNoFaceWarnS = 2.0;
   double no_face_since = -1;
+  double last_tracked_s = -1;
   bool no_face_reported = false;
   void report_missing_driving_face(bool new_stream, bool has_face, double time_s) {
+    // A pause (no new frames for a while) restarts the count: 2 s of video
+    // without a face, not 2 s of a paused player.
+    const bool gap = last_tracked_s >= 0 && time_s - last_tracked_s > 0.5;
+    last_tracked_s = time_s;
     if (new_stream || has_face) {
       no_face_since = -1;
       no_face_reported = false;
       if (has_face) return;
     }
-    if (no_face_since < 0) no_face_since = time_s;
+    if (no_face_since < 0 || gap) no_face_since = time_s;
     if (no_face_reported || time_s - no_face_since < kNoFaceWarnS) return;
     no_face_reported = true;
     std::string name;
@@ -538,6 +546,7 @@ Session::Session(SessionConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->capture = std::make_unique<CaptureThread>(impl_->driving_mb);
   impl_->neural_reason = neural_models_status(impl_->config.models_dir);
   impl_->neural_models_present = impl_->neural_reason.empty();
+  impl_->models_checked_ns = steady_now_ns();
   if (impl_->neural_reason.empty()) impl_->neural_reason = "not loaded yet (select it to load)";
   impl_->engine_thread = std::thread([this] { impl_->engine_loop(); });
 }
@@ -720,6 +729,12 @@ SessionStats Session::stats() const {
   }
   {
     std::lock_guard<std::mutex> l(impl_->engines_status_mu);
+    if (const std::int64_t now = steady_now_ns(); now - impl_->models_checked_ns > 2'000'000'000) {
+      impl_->models_checked_ns = now;
+      const std::string why = neural_models_status(impl_->config.models_dir);
+      impl_->neural_models_present = why.empty();
+      if (!impl_->neural_tried) impl_->neural_reason = why.empty() ? "not loaded yet (select it to load)" : why;
+    }
     s.neural_available = impl_->neural_tried && impl_->neural_reason.empty();
     s.neural_unavailable_reason = impl_->neural_reason;
     s.neural_models_present = impl_->neural_models_present;

@@ -65,8 +65,8 @@ struct SessionStats {
   std::string engine_status;
   bool neural_available = false;
   std::string neural_unavailable_reason;
-  // The model folder holds a complete, valid set (neural_models_status() was
-  // empty when the session started): only then can the neural engine be chosen.
+  // The model folder holds a complete, valid set (neural_models_status() is
+  // empty; checked again every 2 s): only then can the neural engine be chosen.
   bool neural_models_present = false;
   std::uint64_t frames_dropped = 0;  // driving frames the engine never saw
 };

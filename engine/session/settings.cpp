@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -111,15 +112,18 @@ Settings from_json_doc(const nlohmann::json& j, std::vector<std::string>& adjust
                        std::to_string(RecordingPrefs{}.fps));
     s.recording.fps = RecordingPrefs{}.fps;
   }
-  // A window the layout does not fit in, or far larger than any screen.
-  if (s.window_width < Settings::kMinWindowWidth || s.window_width > Settings::kMaxWindowWidth ||
-      s.window_height < Settings::kMinWindowHeight || s.window_height > Settings::kMaxWindowHeight) {
+  // A window the layout does not fit in, or far larger than any screen: each
+  // side brought to the nearest size that works.
+  const int w = std::clamp(s.window_width, Settings::kMinWindowWidth, Settings::kMaxWindowWidth);
+  const int h = std::clamp(s.window_height, Settings::kMinWindowHeight, Settings::kMaxWindowHeight);
+  if (w != s.window_width || h != s.window_height) {
     adjusted.push_back("window " + std::to_string(s.window_width) + "x" + std::to_string(s.window_height) +
                        " is outside " + std::to_string(Settings::kMinWindowWidth) + "x" +
                        std::to_string(Settings::kMinWindowHeight) + ".." + std::to_string(Settings::kMaxWindowWidth) +
-                       "x" + std::to_string(Settings::kMaxWindowHeight) + "; using the default size");
-    s.window_width = Settings{}.window_width;
-    s.window_height = Settings{}.window_height;
+                       "x" + std::to_string(Settings::kMaxWindowHeight) + "; using " + std::to_string(w) + "x" +
+                       std::to_string(h));
+    s.window_width = w;
+    s.window_height = h;
   }
   if (s.recent_sources.size() > Settings::kMaxRecent) s.recent_sources.resize(Settings::kMaxRecent);
   return s;

@@ -183,4 +183,13 @@ TEST(MotionFile, BadFilesNameTheFileAndTheProblem) {
   const fs::path slow_file = write("slow.json", slow.dump());
   e = load_error(slow_file);
   EXPECT_NE(e.find("'fps'"), std::string::npos) << e;
+  // What is saved can be read: a slideshow's 0.5 fps both ways, 1e-6 neither.
+  MotionClip half = make_clip(2);
+  half.fps = 0.5;
+  const fs::path half_file = dir / "half.json";
+  ASSERT_TRUE(save_motion_file(half_file.string(), half, &err)) << err;
+  EXPECT_TRUE(load_motion_file(half_file.string(), &err)) << err;
+  half.fps = 1e-6;
+  EXPECT_FALSE(save_motion_file(half_file.string(), half, &err));
+  EXPECT_NE(err.find("frame rate"), std::string::npos) << err;
 }

@@ -110,11 +110,17 @@ TEST(Settings, OutOfRangeValuesAreClampedAndNamed) {
   EXPECT_FLOAT_EQ(a.eye_open, 0.2f);  // in range: kept
   EXPECT_EQ(r.settings.parameters.device, "auto");
   EXPECT_EQ(r.settings.parameters.face_index, 0);
-  EXPECT_EQ(r.settings.window_width, Settings{}.window_width);
+  EXPECT_EQ(r.settings.window_width, Settings::kMaxWindowWidth);
+  EXPECT_EQ(r.settings.window_height, Settings::kMaxWindowHeight);
   for (const char* key : {"smile", "head_yaw", "driving_multiplier", "device", "face_index", "banana", "window"})
     EXPECT_NE(r.warning.find(key), std::string::npos) << key << " not named in: " << r.warning;
   EXPECT_EQ(r.warning.find("eye_open"), std::string::npos) << r.warning;
   EXPECT_TRUE(std::filesystem::exists(path)) << "a file with fixable values is not set aside";
+  // A device the engine accepts is kept as is.
+  write(path, R"({"version": 1, "parameters": {"device": "cuda:1"}})");
+  const SettingsLoadResult cuda1 = load_settings(path);
+  EXPECT_EQ(cuda1.settings.parameters.device, "cuda:1");
+  EXPECT_TRUE(cuda1.warning.empty()) << cuda1.warning;
   // The CLI's --settings reads parameters the same way.
   std::vector<std::string> adjusted;
   const Parameters p = parameters_from_json_text(R"({"animation": {"edit": {"smile": 1e30}}})", &adjusted);
