@@ -1,4 +1,5 @@
 // `livepuppet-cli bench`: see engine/core/bench.h.
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,11 @@ int cmd_bench(int argc, char** argv) {
   }
   if (o.models_dir.empty()) {
     std::cerr << "bench: --models DIR is required\n";
+    return 2;
+  }
+  // Read at the end of a suite that runs for minutes: say now if it cannot be.
+  if (!o.baseline_json.empty() && !std::ifstream(o.baseline_json)) {
+    std::cerr << "bench: cannot read the baseline file " << o.baseline_json << "\n";
     return 2;
   }
   try {

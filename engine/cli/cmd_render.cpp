@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -98,6 +99,10 @@ int cmd_render(int argc, char** argv) {
   }
   // Settings file first, then individual flags on top.
   if (!settings_file.empty()) {
+    if (std::filesystem::is_directory(settings_file)) {
+      std::fprintf(stderr, "render: the settings file %s is a folder\n", settings_file.c_str());
+      return 2;
+    }
     std::ifstream in(settings_file);
     if (!in) {
       std::fprintf(stderr, "render: cannot read settings file %s\n", settings_file.c_str());

@@ -392,6 +392,21 @@ TEST(Render, UnwritableImageOutputIsRefusedFirst) {
 
 // Numbers in options are read whole and range-checked: "<option> needs ...,
 // not '<value>'" and exit status 2, before anything is loaded.
+// Files an option names are checked before the work starts, not after it: a
+// settings "file" that is a folder, a bench baseline that is not there.
+TEST(Render, OptionFilesAreCheckedFirst) {
+  const auto dir = lp::test::scratch_dir();
+  CliRun r = cli("render --source /nonexistent/p.jpg --driving idle --out " + shell_quote((dir / "x.mp4").string()) +
+                     " --settings " + shell_quote(dir.string()),
+                 dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("is a folder"), std::string::npos) << r.err;
+  CliRun b = cli_in({}, "bench --models /nonexistent/models --suite --baseline " + shell_quote((dir / "none.json").string()),
+                    dir, false);
+  EXPECT_EQ(b.status, 2) << b.err;
+  EXPECT_NE(b.err.find("none.json"), std::string::npos) << b.err;
+}
+
 TEST(Render, BadNumbersInOptionsAreRefused) {
   const auto dir = lp::test::scratch_dir();
   const std::string render = "render --source /nonexistent/p.jpg --driving idle --out " +
