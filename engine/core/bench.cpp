@@ -348,6 +348,9 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     o.compiled = c.compiled;
     o.frames = c.batch == 1 ? opt.frames : std::max(10, opt.frames / c.batch);
     o.warmup = c.batch == 1 ? opt.warmup : std::max(5, opt.warmup / 2);
+    // On a CPU one configuration takes minutes: say what is running.
+    const int calls = o.warmup + o.frames;
+    err << "bench: " << c.label << " (" << calls << (calls == 1 ? " call" : " calls") << ")...\n" << std::flush;
     ConfigResult r;
     const int rc = bench_config(o, c.label, &r, err);
     if (rc != 0) return rc;
