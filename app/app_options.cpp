@@ -22,6 +22,10 @@ bool parse_int(const char* v, long lo, long hi, int& out) {
 
 }  // namespace
 
+bool parse_camera_spec(const std::string& spec, int* index) {
+  return spec.rfind("camera:", 0) == 0 && parse_int(spec.c_str() + 7, 0, 63, *index);
+}
+
 const char* app_usage() {
   return "usage: livepuppet [options]\n"
          "  --source FILE          portrait to animate (default: last one, else the astronaut)\n"
@@ -62,7 +66,7 @@ bool parse_app_options(int argc, char** argv, AppOptions& o, std::string& error)
       if (!(v = need(i))) return false;
       o.driving = v;
       int camera = 0;
-      if (o.driving.rfind("camera:", 0) == 0 && !parse_int(v + 7, 0, 63, camera)) {
+      if (o.driving.rfind("camera:", 0) == 0 && !parse_camera_spec(o.driving, &camera)) {
         error = std::string("--driving camera:N wants a camera number from 0 to 63, not '") + v + "'";
         return false;
       }

@@ -27,6 +27,10 @@ struct AppOptions {
   bool help = false;
 };
 
+// "camera:N" (N from 0 to 63) -> N; false for anything else. For --driving
+// and for the driving input saved in settings.json.
+bool parse_camera_spec(const std::string& spec, int* index);
+
 // Parses argv; returns false and sets `error` on a bad option.
 bool parse_app_options(int argc, char** argv, AppOptions& out, std::string& error);
 const char* app_usage();

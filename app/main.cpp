@@ -30,7 +30,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -181,10 +180,8 @@ int main(int argc, char** argv) {
   session.set_speed(opt.driving_speed);
   if (driving.rfind("camera:", 0) == 0) {
     // --driving was checked by the option parser; settings.json may hold anything.
-    char* end = nullptr;
-    const long camera = std::strtol(driving.c_str() + 7, &end, 10);
-    if (end != driving.c_str() + 7 && *end == '\0' && camera >= 0 && camera <= 63)
-      session.open_driving_camera(static_cast<int>(camera));
+    if (int camera = 0; parse_camera_spec(driving, &camera))
+      session.open_driving_camera(camera);
     else
       ui.post(MessageLevel::Warning, "Ignoring the saved driving input '" + driving + "' (not camera:N)", 0);
   } else if (!driving.empty() && driving != "none") {

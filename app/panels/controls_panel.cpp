@@ -23,7 +23,7 @@ float label_column_width() {
   return w + ImGui::GetStyle().ItemInnerSpacing.x + 4.f;
 }
 
-bool draw_control(UiState& ui, const ControlSpec& c) {
+bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
   bool changed = false;
   float v = c.get(ui.params);
   ImGui::PushID(c.key);
@@ -38,7 +38,7 @@ bool draw_control(UiState& ui, const ControlSpec& c) {
     }
     case ControlKind::Choice: {
       int idx = static_cast<int>(v + 0.5f);
-      ImGui::SetNextItemWidth(-label_column_width());
+      ImGui::SetNextItemWidth(-label_w);
       if (ImGui::Combo(c.label, &idx, c.choices.data(), static_cast<int>(c.choices.size()))) {
         c.set(ui.params, static_cast<float>(idx));
         changed = true;
@@ -56,7 +56,7 @@ bool draw_control(UiState& ui, const ControlSpec& c) {
         }
         ImGui::SameLine();
       }
-      ImGui::SetNextItemWidth(-label_column_width());
+      ImGui::SetNextItemWidth(-label_w);
       ImGui::BeginDisabled(is_auto);
       // AlwaysClamp: a value typed with Ctrl+click stays in range, as the
       // settings file is clamped when it is read back.
@@ -85,6 +85,8 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.controls_pos);
   ImGui::SetNextWindowSize(l.controls_size);
   ImGui::Begin("Controls", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+
+  const float label_w = label_column_width();  // once per frame: ~40 labels measured
 
   // --- Engine
   SessionStats st = ui.session->stats();
@@ -120,7 +122,7 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
       int cur = 0;
       for (int i = 0; i < n; ++i)
         if (value == items[i]) cur = i;
-      ImGui::SetNextItemWidth(-label_column_width());
+      ImGui::SetNextItemWidth(-label_w);
       if (ImGui::Combo(label, &cur, items, n)) {
         value = items[cur];
         ui.params_changed = true;
@@ -144,7 +146,7 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
       group = c.group;
       open = ImGui::CollapsingHeader(group, std::strcmp(group, "Crop") == 0 ? 0 : ImGuiTreeNodeFlags_DefaultOpen);
     }
-    if (open && draw_control(ui, c)) ui.params_changed = true;
+    if (open && draw_control(ui, c, label_w)) ui.params_changed = true;
   }
   if (ImGui::Button("Reset all expression sliders")) {
     ui.params.animation.edit = ExpressionEdit{};
@@ -156,13 +158,13 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
     static char folder[1024] = {};
     if (!folder[0] && !ui.settings->recording.output_folder.empty())
       std::snprintf(folder, sizeof(folder), "%s", ui.settings->recording.output_folder.c_str());
-    ImGui::SetNextItemWidth(-label_column_width());
+    ImGui::SetNextItemWidth(-label_w);
     if (ImGui::InputTextWithHint("Folder", "~/Videos/LivePuppet", folder, sizeof(folder)))
       ui.settings->recording.output_folder = folder;
-    ImGui::SetNextItemWidth(-label_column_width());
+    ImGui::SetNextItemWidth(-label_w);
     ImGui::SliderInt("Quality (CRF)", &ui.settings->recording.crf, 0, 40, "%d", ImGuiSliderFlags_AlwaysClamp);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("x264 constant rate factor: lower is better and bigger (18-23 is good)");
-    ImGui::SetNextItemWidth(-label_column_width());
+    ImGui::SetNextItemWidth(-label_w);
     ImGui::SliderInt("Frame rate", &ui.settings->recording.fps, 10, 60, "%d", ImGuiSliderFlags_AlwaysClamp);
   }
   ImGui::End();

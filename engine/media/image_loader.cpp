@@ -263,8 +263,7 @@ bool probe_video_file(const std::string& path, const Bytes& head, std::string* r
     return false;
   }
   AVFormatContext* ctx = nullptr;
-  // "file:": a name such as "clip:1.mp4" is a file, not a URL with protocol "clip".
-  if (avformat_open_input(&ctx, ("file:" + path).c_str(), fmt, nullptr) < 0) {
+  if (avformat_open_input(&ctx, av::file_url(path).c_str(), fmt, nullptr) < 0) {
     if (reason) *reason = std::string("looks like ") + fmt->name + " but FFmpeg cannot open it";
     return false;
   }

@@ -211,8 +211,7 @@ std::optional<MotionClip> load_motion_file(const std::string& path, std::string*
     std::size_t first_at = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
       MotionFrame f = frame_from_json(frames[i], i);
-      const bool has_motion = f.landmarks || f.keypoints || f.eye_ratio || f.lip_ratio;
-      if (has_motion && first) {
+      if (f.has_motion() && first) {
         const std::string vs = " than frame " + std::to_string(first_at);
         if (bool(f.keypoints) != bool(first->keypoints) || bool(f.landmarks) != bool(first->landmarks))
           throw BadMotion("frame " + std::to_string(i) + " has different parts (landmarks/keypoints)" + vs);
@@ -222,7 +221,7 @@ std::optional<MotionClip> load_motion_file(const std::string& path, std::string*
           throw BadMotion("frame " + std::to_string(i) + " has a different number of keypoints" + vs);
       }
       clip.frames.push_back(std::move(f));
-      if (has_motion && !first) {
+      if (f.has_motion() && !first) {
         first = &clip.frames.back();  // reserve() above: the address stays valid
         first_at = i;
       }

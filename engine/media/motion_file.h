@@ -42,6 +42,8 @@ struct MotionFrame {
   std::optional<float> lip_ratio;
   std::optional<std::vector<cv::Point2f>> landmarks;  // image pixels of the driving frame
   std::optional<MotionKeypoints> keypoints;
+  // False for a frame recorded while no face was found: it drives nothing.
+  bool has_motion() const { return landmarks || keypoints || eye_ratio || lip_ratio; }
 };
 
 struct MotionClip {

@@ -14,27 +14,10 @@ extern "C" {
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
-#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace lp {
-
-namespace {
-
-// libavformat reads a name as a URL: a video named "clip:1.mp4" would mean
-// protocol "clip". The "file:" prefix makes every name a file.
-std::string file_url(const std::string& path) { return "file:" + path; }
-
-// For sniff_media(), which hands the name both to the system and to FFmpeg:
-// an absolute path is a file to both.
-std::string absolute_path(const std::string& path) {
-  std::error_code ec;
-  const std::filesystem::path abs = std::filesystem::absolute(path, ec);
-  return ec ? path : abs.string();
-}
-
-}  // namespace
 
 struct VideoSource::Impl {
   VideoInfo info;
@@ -141,13 +124,13 @@ std::unique_ptr<VideoSource> VideoSource::open(const std::string& path, std::str
     ::close(fd);
   }
   std::string why_not;
-  const MediaKind kind = sniff_media(absolute_path(path), &why_not);
+  const MediaKind kind = sniff_media(path, &why_not);
   if (kind == MediaKind::Image) return set("this is an image, not a video");
 
   auto impl = std::make_unique<Impl>();
   impl->info.path = path;
   impl->file_size = st.st_size;
-  int ret = avformat_open_input(&impl->fmt, file_url(path).c_str(), nullptr, nullptr);
+  int ret = avformat_open_input(&impl->fmt, av::file_url(path).c_str(), nullptr, nullptr);
   if (ret < 0) {
     // An MP4/MOV whose index sits at the end loses it when the file is cut.
     char head[12] = {0};

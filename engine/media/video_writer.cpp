@@ -34,10 +34,6 @@ void ignore_sigxfsz() {
   std::call_once(once, [] { std::signal(SIGXFSZ, SIG_IGN); });
 }
 
-// libavformat reads a name as a URL: "a:b.mp4" means protocol "a" and
-// "pipe:x.mp4" standard output. The "file:" prefix makes every name a file.
-std::string file_url(const std::string& path) { return "file:" + path; }
-
 std::string write_error_text(int err) {
   if (err == AVERROR(ENOSPC)) return "no space left on the disk (disk full)";
   if (err == AVERROR(EFBIG)) return "the file is too large (a file size limit was reached)";
@@ -147,7 +143,7 @@ struct VideoWriter::Impl {
 
   // ---- audio -------------------------------------------------------------
   bool setup_audio(const std::string& src) {
-    int ret = avformat_open_input(&ain, file_url(src).c_str(), nullptr, nullptr);
+    int ret = avformat_open_input(&ain, av::file_url(src).c_str(), nullptr, nullptr);
     if (ret < 0 || avformat_find_stream_info(ain, nullptr) < 0) {
       audio_note = "none (cannot open '" + src + "')";
       avformat_close_input(&ain);
@@ -442,7 +438,7 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
 
   if (!options.audio_source.empty()) d->setup_audio(options.audio_source);
 
-  ret = avio_open(&d->oc->pb, file_url(path).c_str(), AVIO_FLAG_WRITE);
+  ret = avio_open(&d->oc->pb, av::file_url(path).c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) return set("cannot create the file: " + write_error_text(ret));
   AVDictionary* mopts = nullptr;
   // empty_moov: the header carries no sample tables, so the file never needs a

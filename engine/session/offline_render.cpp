@@ -29,14 +29,6 @@ namespace fs = std::filesystem;
 
 std::string name_of(const std::string& path) { return fs::path(path).filename().string(); }
 
-// FFmpeg reads a relative name such as "clip:1.mp4" as a URL (protocol
-// "clip"); an absolute path is a file to FFmpeg and to the system alike.
-std::string as_local_file(const std::string& path) {
-  std::error_code ec;
-  const fs::path abs = fs::absolute(path, ec);
-  return ec ? path : abs.string();
-}
-
 // Where writing to `path` ends up: a symlink is followed to the file it names
 // (which may not exist yet), so that writing replaces that file, not the link.
 fs::path through_links(const std::string& path) {
@@ -219,7 +211,7 @@ class MotionFeed : public DrivingFeed {
       d.face = f;
       d.openness = compute_openness(f.landmarks);
       last_face_ = d.face;
-    } else if (!m.keypoints && !m.eye_ratio && !m.lip_ratio && last_face_) {
+    } else if (!m.has_motion() && last_face_) {
       // Saved from a video frame in which the face was lost: that frame held
       // the last pose (a driving frame without a face), so the replay does.
       d.face = last_face_;
@@ -363,7 +355,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     feed = std::make_unique<MotionFeed>(std::move(*clip));
   } else {
     std::string why;
-    MediaKind kind = sniff_media(as_local_file(rq.driving), &why);
+    MediaKind kind = sniff_media(rq.driving, &why);
     if (kind == MediaKind::Image) {
       ImageLoadResult d = load_image(rq.driving);
       if (!d.ok()) {
@@ -494,9 +486,8 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     if (written) r.frames_written = 1;
     else if (r.error.empty()) r.error = "cannot write the image '" + rq.out + "'" + why;
   }
-  const bool any_motion = std::any_of(motion.frames.begin(), motion.frames.end(), [](const MotionFrame& m) {
-    return m.landmarks || m.keypoints || m.eye_ratio || m.lip_ratio;
-  });
+  const bool any_motion =
+      std::any_of(motion.frames.begin(), motion.frames.end(), [](const MotionFrame& m) { return m.has_motion(); });
   if (!rq.save_motion.empty() && r.error.empty() && !any_motion) {
     // A file that drives nothing would only fail when it is replayed.
     add_warning(r, "the motion file '" + rq.save_motion + "' was not written: no frame had a face to take motion from");

@@ -54,18 +54,22 @@ nlohmann::json to_json_doc(const Settings& s) {
   return j;
 }
 
-// nlohmann maps an unknown enum name to the first value without a word; say
-// so for the two enums a user might type by hand.
+// nlohmann maps an unknown enum name to the first value without a word: a
+// name that does not come back from its value was unknown; say so.
+template <typename Enum>
+void check_enum_name(const nlohmann::json& object, const char* key, std::vector<std::string>& adjusted) {
+  if (!object.is_object()) return;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return;
+  const nlohmann::json used = it->get<Enum>();
+  if (used != *it)
+    adjusted.push_back(std::string(key) + " '" + it->get<std::string>() + "' is unknown; using " + used.get<std::string>());
+}
+
 void check_enum_names(const nlohmann::json& params, std::vector<std::string>& adjusted) {
-  if (!params.is_object()) return;
-  if (auto e = params.find("engine"); e != params.end() && e->is_string() && *e != "classic" && *e != "neural")
-    adjusted.push_back("engine '" + e->get<std::string>() + "' is not classic or neural; using classic");
-  if (auto a = params.find("animation"); a != params.end() && a->is_object())
-    if (auto r = a->find("region"); r != a->end() && r->is_string()) {
-      const std::string v = r->get<std::string>();
-      if (v != "all" && v != "exp" && v != "pose" && v != "lip" && v != "eyes")
-        adjusted.push_back("region '" + v + "' is not all, exp, pose, lip or eyes; using all");
-    }
+  check_enum_name<EngineKind>(params, "engine", adjusted);
+  if (params.is_object() && params.contains("animation"))
+    check_enum_name<AnimationRegion>(params["animation"], "region", adjusted);
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] ": a tag

@@ -33,7 +33,7 @@ MotionClip make_clip(int frames) {
     k.yaw = u(rng) * 30;
     k.roll = u(rng) * 10;
     k.scale = 1.5f + u(rng) * 0.1f;
-    k.t = {u(rng) * 0.1f, u(rng) * 0.1f, 0.f};
+    k.t = std::vector<float>{u(rng) * 0.1f, u(rng) * 0.1f, 0.f};
     for (int j = 0; j < 63; ++j) {
       k.exp.push_back(u(rng) * 0.05f);
       k.kp.push_back(u(rng));

@@ -1,6 +1,8 @@
 // `livepuppet-cli parity` on a fixture it can check nothing of: zero checks
 // prove nothing, so the command fails instead of passing. Needs the exported
-// seed-1 models (fixture lp_models_seed1 from tests/models).
+// seed-1 models (fixture lp_models_seed1 from tests/models); built into
+// neural_session_tests, which has that fixture and the CLI.
+#include "ffprobe_probe.h"
 #include "test_support.h"
 
 #include <cstdlib>
@@ -13,11 +15,7 @@ namespace {
 
 fs::path models_dir() { return lp::test::binary_dir() / "models-seed1"; }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using lp::test::shell_quote;
 
 }  // namespace
 
