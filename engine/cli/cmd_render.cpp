@@ -165,8 +165,12 @@ int cmd_render(int argc, char** argv) {
                    rq.out.c_str());
     return r.cancelled ? 130 : 1;
   }
-  std::printf("rendered %lld frames at %.2f fps (%.1f frames/s) with %s -> %s (audio: %s)\n",
-              static_cast<long long>(r.frames), r.video_fps, r.fps, r.engine_name.c_str(), rq.out.c_str(),
-              r.audio_note.empty() ? "none" : r.audio_note.c_str());
+  if (r.still_image)
+    std::printf("rendered %lld frames with %s; the last one -> %s (an image output holds one frame)\n",
+                static_cast<long long>(r.frames), r.engine_name.c_str(), rq.out.c_str());
+  else
+    std::printf("rendered %lld frames at %.2f fps (%.1f frames/s) with %s -> %s (audio: %s)\n",
+                static_cast<long long>(r.frames), r.video_fps, r.fps, r.engine_name.c_str(), rq.out.c_str(),
+                r.audio_note.empty() ? "none" : r.audio_note.c_str());
   return r.warning.empty() ? 0 : 3;
 }

@@ -7,6 +7,7 @@ extern "C" {
 }
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -288,6 +289,33 @@ ImageLoadResult fail(ImageError e, const std::string& name, const std::string& w
   return r;
 }
 
+// A cut-out portrait (transparent background) would show whatever colour the
+// file keeps under its transparent pixels, often black or garbage: it is
+// flattened onto white, as viewers and browsers commonly show it. The colour
+// decode (`bgr`) applies EXIF orientation and the unchanged decode does not;
+// when their sizes differ the alpha cannot be matched and is left alone.
+void flatten_transparency(const std::vector<std::uint8_t>& bytes, cv::Mat& bgr) {
+  cv::Mat full;
+  try {
+    full = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
+    return;
+  }
+  if (full.empty() || full.channels() != 4 || full.size() != bgr.size()) return;
+  cv::Mat alpha;
+  cv::extractChannel(full, alpha, 3);
+  const double max_value = full.depth() == CV_16U ? 65535.0 : full.depth() == CV_8U ? 255.0 : 1.0;
+  double lo = 0.0;
+  cv::minMaxLoc(alpha, &lo);
+  if (lo >= max_value) return;  // fully opaque
+  alpha.convertTo(alpha, CV_32F, 1.0 / max_value);
+  cv::Mat a3, colour, white(bgr.size(), CV_32FC3, cv::Scalar::all(255.0));
+  cv::cvtColor(alpha, a3, cv::COLOR_GRAY2BGR);
+  bgr.convertTo(colour, CV_32FC3);
+  colour = colour.mul(a3) + white.mul(cv::Scalar::all(1.0) - a3);
+  colour.convertTo(bgr, CV_8UC3);
+}
+
 }  // namespace
 
 bool read_file_bytes(const std::string& path, std::vector<std::uint8_t>& out, std::string* error,
@@ -413,6 +441,8 @@ ImageLoadResult decode_image(const std::vector<std::uint8_t>& bytes, const std::
                 " pixels, above the limit of " + std::to_string(options.max_side) + " per side";
     return r;
   }
+  if (options.color && (h.format == "png" || h.format == "webp" || h.format == "tiff" || h.format == "bmp"))
+    flatten_transparency(bytes, decoded);
   r.image = std::move(decoded);
   return r;
 }

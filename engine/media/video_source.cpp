@@ -6,6 +6,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 }
@@ -13,6 +14,7 @@ extern "C" {
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <opencv2/core.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +44,12 @@ struct VideoSource::Impl {
   std::int64_t next_index = 0;  // index of the frame the next read() returns
   std::int64_t skip_until = -1; // after a seek: drop frames before this index
   std::int64_t delivered_since_rewind = 0;
+  // How frames are shown, as players show them: the display width of
+  // anamorphic video (non-square pixels) and the rotation of the stream's
+  // display matrix (phones record sideways and store the turn there).
+  int coded_width = 0;          // the stream header's frame width
+  int display_width = 0;        // before rotation; 0: square pixels
+  int rotation_cw = 0;          // 0, 90, 180 or 270 degrees clockwise
 
   ~Impl() {
     sws_freeContext(sws);
@@ -78,17 +86,29 @@ struct VideoSource::Impl {
 
   bool convert(VideoFrame& out) {
     const int w = frame->width, h = frame->height;
-    sws = sws_getCachedContext(sws, w, h, AVPixelFormat(frame->format), w, h, AV_PIX_FMT_BGR24,
+    // The display width follows the stream's pixel aspect; a frame of another
+    // size than the stream's header (a resolution change) keeps its own.
+    const int dw = (w == coded_width && display_width > 0) ? display_width : w;
+    sws = sws_getCachedContext(sws, w, h, AVPixelFormat(frame->format), dw, h, AV_PIX_FMT_BGR24,
                                SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr);
     if (!sws) return false;
     const int cs = frame->colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : int(frame->colorspace);
     const int* coeffs = sws_getCoefficients(cs);
     const int src_full = frame->color_range == AVCOL_RANGE_JPEG ? 1 : 0;
     sws_setColorspaceDetails(sws, coeffs, src_full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-    out.image = cv::Mat(h, w, CV_8UC3);  // a fresh buffer: never shared with a previous frame
-    std::uint8_t* dst[4] = {out.image.data, nullptr, nullptr, nullptr};
-    int dst_stride[4] = {int(out.image.step[0]), 0, 0, 0};
+    cv::Mat bgr(h, dw, CV_8UC3);  // a fresh buffer: never shared with a previous frame
+    std::uint8_t* dst[4] = {bgr.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {int(bgr.step[0]), 0, 0, 0};
     sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_stride);
+    if (rotation_cw == 0) {
+      out.image = bgr;
+      return true;
+    }
+    cv::Mat turned;  // fresh too: rotating into out.image would reuse the caller's previous buffer
+    cv::rotate(bgr, turned, rotation_cw == 90    ? cv::ROTATE_90_CLOCKWISE
+                            : rotation_cw == 180 ? cv::ROTATE_180
+                                                 : cv::ROTATE_90_COUNTERCLOCKWISE);
+    out.image = turned;
     return true;
   }
 
@@ -184,6 +204,28 @@ std::unique_ptr<VideoSource> VideoSource::open(const std::string& path, std::str
     info.audio_codec = avcodec_get_name(impl->fmt->streams[audio]->codecpar->codec_id);
   }
   if (info.width <= 0 || info.height <= 0) return set("the video stream has no valid frame size");
+  impl->coded_width = info.width;
+  const AVRational sar = av_guess_sample_aspect_ratio(impl->fmt, vs, nullptr);
+  if (sar.num > 0 && sar.den > 0 && sar.num != sar.den) {
+    // Anamorphic: stretch to the display aspect (even width, as encoders want).
+    const double dw = info.width * av_q2d(sar);
+    impl->display_width = std::max(2, int(std::lround(dw / 2.0)) * 2);
+    if (impl->display_width > 4 * info.width) impl->display_width = 0;  // implausible: ignore
+    if (impl->display_width > 0) info.width = impl->display_width;
+  }
+  size_t matrix_size = 0;
+  const std::uint8_t* matrix = av_stream_get_side_data(vs, AV_PKT_DATA_DISPLAYMATRIX, &matrix_size);
+  if (matrix && matrix_size >= 9 * sizeof(std::int32_t)) {
+    // av_display_rotation_get() gives the counter-clockwise turn the display
+    // applies; snap it to quarter turns (other angles are not used in practice).
+    const double ccw = av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix));
+    if (std::isfinite(ccw)) {
+      const int quarter = int(std::lround(-ccw / 90.0));
+      impl->rotation_cw = ((quarter % 4) + 4) % 4 * 90;
+    }
+  }
+  if (impl->rotation_cw == 90 || impl->rotation_cw == 270) std::swap(info.width, info.height);
+  info.rotation_cw = impl->rotation_cw;
   for (int i = 0, n = avformat_index_get_entries_count(vs); i < n; ++i) {
     const AVIndexEntry* e = avformat_index_get_entry(vs, i);
     if (e && e->pos + e->size > impl->file_size) {

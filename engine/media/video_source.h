@@ -1,7 +1,9 @@
 #pragma once
 // VideoSource: reads a driving video file frame by frame with FFmpeg (libav*),
 // giving BGR frames with their index and timestamp, the frame rate and count,
-// accurate seeking and optional looping.
+// accurate seeking and optional looping. Frames come out as players show them:
+// turned by the stream's display rotation (phone videos) and stretched to the
+// display aspect of non-square pixels.
 //
 // A truncated or corrupt file never crashes and never yields garbage frames:
 // frames the decoder flags as damaged, or a read error in the middle of the
@@ -18,8 +20,9 @@ namespace lp {
 
 struct VideoInfo {
   std::string path;
-  int width = 0;
+  int width = 0;     // as displayed: after the pixel aspect and the rotation below
   int height = 0;
+  int rotation_cw = 0;  // the display rotation applied to every frame (0/90/180/270)
   int fps_num = 0;  // frame rate as a fraction (e.g. 30000/1001)
   int fps_den = 1;
   double fps = 0.0;

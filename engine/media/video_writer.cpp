@@ -14,8 +14,11 @@ extern "C" {
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <filesystem>
 #include <csignal>
 #include <atomic>
 #include <limits>
@@ -46,6 +49,18 @@ std::string write_error_text(int err) {
 
 }  // namespace
 
+const char* const kVideoFormatsHint =
+    "the output name must end in .mp4, .m4v, .mov or .mkv (H.264 video)";
+
+std::string video_container_for(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (ext == ".mp4" || ext == ".m4v") return "mp4";
+  if (ext == ".mov") return "mov";
+  if (ext == ".mkv") return "matroska";
+  return {};
+}
+
 struct VideoWriter::Impl {
   VideoWriterOptions opt;
   std::string path;
@@ -56,6 +71,7 @@ struct VideoWriter::Impl {
   AVPacket* pkt = nullptr;
   SwsContext* sws = nullptr;
   int width = 0, height = 0;
+  bool is_matroska = false;
 
   // Audio (copy or transcode).
   AVFormatContext* ain = nullptr;
@@ -166,7 +182,11 @@ struct VideoWriter::Impl {
       audio_offset = in->start_time;
     const AVCodecID id = in->codecpar->codec_id;
     apkt = av_packet_alloc();
-    if (avformat_query_codec(oc->oformat, id, FF_COMPLIANCE_NORMAL) == 1) {
+    // MP4 and MOV could carry Vorbis or Opus too, but browsers and QuickTime
+    // would not play them: there only AAC and MP3 are copied. Matroska players
+    // play what Matroska carries.
+    const bool playable = is_matroska || id == AV_CODEC_ID_AAC || id == AV_CODEC_ID_MP3;
+    if (playable && avformat_query_codec(oc->oformat, id, FF_COMPLIANCE_NORMAL) == 1) {
       ast = avformat_new_stream(oc, nullptr);
       avcodec_parameters_copy(ast->codecpar, in->codecpar);
       ast->codecpar->codec_tag = 0;
@@ -176,7 +196,7 @@ struct VideoWriter::Impl {
       audio_note = std::string("copied ") + avcodec_get_name(id);
       return true;
     }
-    // Not muxable in MP4: decode and re-encode to AAC.
+    // Not muxable (or not playable) in the container: decode and re-encode to AAC.
     const AVCodec* dcodec = avcodec_find_decoder(id);
     const AVCodec* ecodec = avcodec_find_encoder(AV_CODEC_ID_AAC);
     if (!dcodec || !ecodec) {
@@ -276,8 +296,8 @@ struct VideoWriter::Impl {
         apkt->pos = -1;
         apkt_pending = false;
         // Audio before video frame 0 (e.g. AAC priming at a negative time) is
-        // left out: a fragmented MP4 has no edit list to hide it, and the
-        // muxer would otherwise shift the whole file and blur A/V sync.
+        // left out: the output starts at frame 0, and a negative first
+        // timestamp would make the muxer shift every stream.
         const std::int64_t ts = apkt->pts != AV_NOPTS_VALUE ? apkt->pts : apkt->dts;
         if (ts < 0) {
           av_packet_unref(apkt);
@@ -404,8 +424,11 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
   d->path = path;
   d->width = options.width & ~1;
   d->height = options.height & ~1;
-  int ret = avformat_alloc_output_context2(&d->oc, nullptr, "mp4", path.c_str());
-  if (ret < 0 || !d->oc) return set("cannot set up the MP4 muxer: " + av::error_text(ret));
+  const std::string container = video_container_for(path);
+  if (container.empty()) return set(std::string("unsupported video format: ") + kVideoFormatsHint);
+  d->is_matroska = container == "matroska";
+  int ret = avformat_alloc_output_context2(&d->oc, nullptr, container.c_str(), path.c_str());
+  if (ret < 0 || !d->oc) return set("cannot set up the " + container + " muxer: " + av::error_text(ret));
 
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   if (!codec) return set("FFmpeg was built without libx264 (H.264 encoder)");
@@ -441,15 +464,21 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
   ret = avio_open(&d->oc->pb, av::file_url(path).c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) return set("cannot create the file: " + write_error_text(ret));
   AVDictionary* mopts = nullptr;
-  // empty_moov: the header carries no sample tables, so the file never needs a
-  // final rewrite; frag_custom: we cut the fragments ourselves (see header).
-  av_dict_set(&mopts, "movflags", "empty_moov+default_base_moof+frag_custom", 0);
+  if (!d->is_matroska) {
+    // empty_moov: the header carries no sample tables, so the file never needs
+    // a final rewrite; frag_custom: we cut the fragments ourselves (see
+    // header); delay_moov: the moov is written with the first fragment, when
+    // every stream's first timestamp is known, so it gets edit lists: video
+    // starts at 0 despite x264's B-frame delay, and audio that starts after
+    // the video keeps its offset.
+    av_dict_set(&mopts, "movflags", "empty_moov+default_base_moof+frag_custom+delay_moov", 0);
+  }
   ret = avformat_write_header(d->oc, &mopts);
   av_dict_free(&mopts);
-  if (ret < 0) return set("cannot write the MP4 header: " + write_error_text(ret));
+  if (ret < 0) return set("cannot write the file header: " + write_error_text(ret));
   d->header_written = true;
   avio_flush(d->oc->pb);
-  if (d->oc->pb->error < 0) return set("cannot write the MP4 header: " + write_error_text(d->oc->pb->error));
+  if (d->oc->pb->error < 0) return set("cannot write the file header: " + write_error_text(d->oc->pb->error));
   d->bytes = avio_tell(d->oc->pb);
 
   d->frame = av_frame_alloc();

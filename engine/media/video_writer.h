@@ -1,6 +1,7 @@
 #pragma once
-// VideoWriter: H.264 (libx264) in a *fragmented* MP4 through libavformat /
-// libavcodec, with the driving video's audio copied in.
+// VideoWriter: H.264 (libx264) in a *fragmented* MP4 (or MOV, or Matroska,
+// by the file's extension) through libavformat / libavcodec, with the driving
+// video's audio copied in.
 //
 // Crash safety. The MP4 is written with an empty moov up front and the frames
 // in self-contained fragments (movflags empty_moov+default_base_moof, fragments
@@ -18,9 +19,11 @@
 // (process-wide, once) so that write() fails with EFBIG instead and we can
 // report it.
 //
+// Matroska has no moov to lose: its clusters are flushed the same way.
+//
 // Audio: with `audio_source` set, its first audio stream is stream-copied when
-// MP4 can carry the codec (AAC, MP3, ...), otherwise decoded and re-encoded to
-// AAC. Audio is cut at the video's end, so a partial render gets partial audio.
+// players can play it in the container (MP4/MOV: AAC or MP3; Matroska: what
+// it carries), otherwise decoded and re-encoded to AAC. Audio is cut at the video's end, so a partial render gets partial audio.
 #include "media/frame_sink.h"
 
 #include <opencv2/core.hpp>
@@ -30,6 +33,11 @@
 #include <string>
 
 namespace lp {
+
+// The muxer for an output name: "mp4" (.mp4, .m4v), "mov" (.mov), "matroska"
+// (.mkv); "" for any other name (kVideoFormatsHint says what to use).
+std::string video_container_for(const std::string& path);
+extern const char* const kVideoFormatsHint;
 
 struct VideoWriterOptions {
   int width = 0;              // output size; odd sizes are rounded down to even (yuv420p)

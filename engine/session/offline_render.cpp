@@ -262,6 +262,9 @@ std::string check_render_request(const RenderRequest& rq) {
   if (driving_file && same_file(rq.out, rq.driving))
     return "the output '" + rq.out + "' is the same file as the driving input '" + rq.driving +
            "': rendering would overwrite it; choose another output name";
+  if (!has_ext(rq.out, {".png", ".jpg", ".jpeg", ".bmp"}) && video_container_for(rq.out).empty())
+    return "cannot write the output '" + rq.out + "': " + kVideoFormatsHint +
+           ", or .png/.jpg/.bmp for a still of the last frame";
   std::string why = unwritable_reason(rq.out);
   if (!why.empty()) return "cannot write the output '" + rq.out + "': " + why;
   if (!rq.save_motion.empty()) {
@@ -396,6 +399,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
   DrivingSample d;
   std::string feed_error;
   cv::Mat last;
+  std::int64_t first_pts = 0;
   while (feed->next(d, feed_error)) {
     if (cancel && cancel->load()) {
       r.cancelled = true;
@@ -448,7 +452,12 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
           return r;
         }
       }
-      if (!writer->write(out)) {
+      // Frames keep their driving timestamps: a variable-frame-rate video (a
+      // phone's, a screen recording's) holds a frame through its gap, so the
+      // motion stays in step with the driving audio.
+      const std::int64_t pts = std::llround(d.time_s * feed->fps());
+      if (r.frames == 0) first_pts = pts;
+      if (!writer->write(out, pts - first_pts)) {
         r.error = writer->error();
         break;
       }
@@ -483,6 +492,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     } catch (const cv::Exception& e) {
       why = std::string(": ") + e.what();
     }
+    r.still_image = true;
     if (written) r.frames_written = 1;
     else if (r.error.empty()) r.error = "cannot write the image '" + rq.out + "'" + why;
   }

@@ -46,6 +46,7 @@ struct RenderResult {
   double fps = 0;        // render speed
   double video_fps = 0;  // output frame rate
   std::string audio_note;
+  bool still_image = false;  // the output is an image: it holds the last frame rendered
   std::string engine_name;
   std::string out;
 };

@@ -33,12 +33,23 @@ std::string run_command(const std::string& cmd, int* status) {
   return out;
 }
 
-bool make_faststart_copy(const std::string& src, const std::string& dst) {
+bool run_ffmpeg(const std::string& args) {
   int status = 0;
-  run_command("ffmpeg -v error -y -i " + shell_quote(src) + " -c copy -movflags +faststart " + shell_quote(dst) +
-                  " 2>&1",
-              &status);
+  run_command("ffmpeg -v error -y " + args + " 2>&1", &status);
   return status == 0;
+}
+
+bool make_faststart_copy(const std::string& src, const std::string& dst) {
+  return run_ffmpeg("-i " + shell_quote(src) + " -c copy -movflags +faststart " + shell_quote(dst));
+}
+
+std::string ffprobe_value(const std::string& path, const std::string& select_streams, const std::string& entry) {
+  std::string out = run_command("ffprobe -v error " +
+                                (select_streams.empty() ? std::string() : "-select_streams " + select_streams + " ") +
+                                "-show_entries " + entry + " -of default=nw=1:nk=1 " + shell_quote(path) + " 2>/dev/null");
+  const auto nl = out.find('\n');
+  if (nl != std::string::npos) out.resize(nl);
+  return out;
 }
 
 namespace {

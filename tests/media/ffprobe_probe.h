@@ -28,6 +28,14 @@ std::string run_command(const std::string& cmd, int* status = nullptr);
 // Single-quotes a path for /bin/sh.
 std::string shell_quote(const std::string& s);
 
+// One value ffprobe reports, e.g. ffprobe_value(f, "a:0", "stream=start_time")
+// or ffprobe_value(f, "", "format=format_name"); "" when absent.
+std::string ffprobe_value(const std::string& path, const std::string& select_streams, const std::string& entry);
+
+// Runs the ffmpeg CLI with `args` (after "-v error -y"). False when it fails or
+// is missing; the tests that need it skip then.
+bool run_ffmpeg(const std::string& args);
+
 // Remuxes `src` with its index (moov) at the front (ffmpeg -c copy -movflags
 // +faststart), as many phone/web videos are: cutting such a file leaves its
 // first frames readable. False when the ffmpeg CLI is unavailable.

@@ -205,3 +205,27 @@ TEST(ImageLoader, JpegVariantsAreWalkedCorrectly) {
     }
   }
 }
+
+// A cut-out portrait: its transparent pixels show white (as viewers show
+// them), not the colour the file happens to keep under them; opaque pixels
+// are untouched and half-transparent ones are blended.
+TEST(ImageLoader, TransparentPixelsAreFlattenedOntoWhite) {
+  const fs::path dir = test::scratch_dir();
+  cv::Mat bgra(64, 96, CV_8UC4, cv::Scalar(40, 90, 200, 255));
+  bgra(cv::Rect(0, 0, 32, 64)).setTo(cv::Scalar(255, 0, 255, 0));     // magenta under full transparency
+  bgra(cv::Rect(32, 0, 32, 64)).setTo(cv::Scalar(0, 0, 0, 128));      // black at half opacity
+  for (const char* name : {"cutout.png", "cutout.webp"}) {
+    SCOPED_TRACE(name);
+    const fs::path p = dir / name;
+    std::vector<int> params;
+    if (std::string(name).find("webp") != std::string::npos) params = {cv::IMWRITE_WEBP_QUALITY, 101};  // lossless
+    ASSERT_TRUE(cv::imwrite(p.string(), bgra, params));
+    ImageLoadResult r = load_image(p.string());
+    ASSERT_TRUE(r.ok()) << r.message;
+    ASSERT_EQ(r.image.type(), CV_8UC3);
+    EXPECT_EQ(r.image.at<cv::Vec3b>(10, 10), cv::Vec3b(255, 255, 255));
+    const cv::Vec3b half = r.image.at<cv::Vec3b>(10, 40);
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(half[c], 127, 2);
+    EXPECT_EQ(r.image.at<cv::Vec3b>(10, 80), cv::Vec3b(40, 90, 200));
+  }
+}

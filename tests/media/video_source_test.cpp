@@ -202,3 +202,61 @@ TEST(VideoSource, AnImageIsNotAVideo) {
   EXPECT_NE(err.find("image, not a video"), std::string::npos) << err;
   EXPECT_NE(err.find("s1.jpg"), std::string::npos) << err;
 }
+
+// A phone stores a portrait video sideways and a display rotation with it;
+// players turn it upright, and so must we, or no face is found.
+TEST(VideoSource, PhoneVideoWithDisplayRotationComesOutUpright) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  const fs::path dir = test::scratch_dir();
+  const std::string d3 = test::shell_quote(test::media("d3.mp4").string());
+  const fs::path upright = dir / "upright.mp4", sideways = dir / "sideways.mp4", phone = dir / "phone.mp4";
+  const std::string enc = " -t 1 -an -c:v libx264 -crf 12 -preset veryfast ";
+  // 512x400 upright; the same turned a quarter left (400x512) with a display
+  // rotation of a quarter right, as ffmpeg and players read it.
+  if (!test::run_ffmpeg("-i " + d3 + " -vf crop=512:400:0:40" + enc + test::shell_quote(upright.string())) ||
+      !test::run_ffmpeg("-i " + d3 + " -vf crop=512:400:0:40,transpose=2" + enc + test::shell_quote(sideways.string())) ||
+      !test::run_ffmpeg("-i " + test::shell_quote(sideways.string()) + " -c copy -metadata:s:v:0 rotate=270 " +
+                        test::shell_quote(phone.string())))
+    GTEST_SKIP() << "ffmpeg (CLI) is needed to prepare the test files";
+  ASSERT_EQ(test::ffprobe_value(phone.string(), "v:0", "stream=width"), "400");
+
+  std::string err;
+  auto v = VideoSource::open(phone.string(), &err);
+  ASSERT_TRUE(v) << err;
+  EXPECT_EQ(v->info().rotation_cw, 90);
+  EXPECT_EQ(v->info().width, 512);
+  EXPECT_EQ(v->info().height, 400);
+  auto ref = VideoSource::open(upright.string(), &err);
+  ASSERT_TRUE(ref) << err;
+  const auto frames = read_all(*v), good = read_all(*ref);
+  ASSERT_EQ(frames.size(), good.size());
+  ASSERT_GE(frames.size(), 25u);
+  for (std::size_t i = 0; i < frames.size(); i += 8) {
+    ASSERT_EQ(frames[i].image.size(), cv::Size(512, 400));
+    EXPECT_GT(cv::PSNR(frames[i].image, good[i].image), 35.0) << "frame " << i;
+  }
+}
+
+// Non-square pixels (anamorphic video: stored 256 wide, shown 512 wide) are
+// stretched to the display aspect, or faces would be squashed.
+TEST(VideoSource, AnamorphicVideoIsStretchedToItsDisplayAspect) {
+  LP_REQUIRE_SHARED("media/d0.mp4");
+  const fs::path dir = test::scratch_dir();
+  const fs::path anamorphic = dir / "anamorphic.mp4";
+  if (!test::run_ffmpeg("-i " + test::shell_quote(test::media("d0.mp4").string()) +
+                        " -t 1 -vf scale=256:512,setsar=2 -c:v libx264 -crf 12 -preset veryfast " +
+                        test::shell_quote(anamorphic.string())))
+    GTEST_SKIP() << "ffmpeg (CLI) is needed to prepare the test file";
+  std::string err;
+  auto v = VideoSource::open(anamorphic.string(), &err);
+  ASSERT_TRUE(v) << err;
+  EXPECT_EQ(v->info().width, 512);
+  EXPECT_EQ(v->info().height, 512);
+  auto ref = VideoSource::open(test::media("d0.mp4").string(), &err);
+  ASSERT_TRUE(ref) << err;
+  VideoFrame f, g;
+  ASSERT_EQ(v->read(f), ReadStatus::Frame) << v->error();
+  ASSERT_EQ(ref->read(g), ReadStatus::Frame);
+  ASSERT_EQ(f.image.size(), cv::Size(512, 512));
+  EXPECT_GT(cv::PSNR(f.image, g.image), 28.0);  // half the horizontal detail is gone, the shape is right
+}

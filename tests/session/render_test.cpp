@@ -464,3 +464,94 @@ TEST(Render, WriteFailureReportsTheFramesInTheFile) {
   EXPECT_LT(p.video_frames, 354);
   EXPECT_EQ(p.video_frames, written) << text;
 }
+
+// A variable-frame-rate driving video (phones, screen recorders: here d3 with
+// one second of frames missing) keeps its timing: the output lasts as long as
+// the input and its motion stays in step with the audio, none of which is lost.
+TEST(Render, VariableFrameRateVideoKeepsItsTiming) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  const auto dir = lp::test::scratch_dir();
+  const fs::path vfr = dir / "vfr.mp4", out = dir / "out.mp4";
+  if (!lp::test::run_ffmpeg("-i " + shell_quote(lp::test::media("d3.mp4").string()) +
+                            " -t 4 -vf \"select='not(between(n,30,59))'\" -fps_mode vfr -c:v libx264 -preset veryfast"
+                            " -c:a copy " + shell_quote(vfr.string())))
+    GTEST_SKIP() << "ffmpeg (CLI) is needed to prepare the test file";
+  const double in_s = std::atof(lp::test::ffprobe_value(vfr.string(), "v:0", "stream=duration").c_str());
+  ASSERT_NEAR(in_s, 4.0, 0.05);
+  CliRun r = cli("render --source " + shell_quote(lp::test::media("s42.jpg").string()) + " --driving " +
+                     shell_quote(vfr.string()) + " --out " + shell_quote(out.string()),
+                 dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  lp::test::ProbeInfo p = lp::test::ffprobe(out.string());
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.video_frames, 90);  // every frame rendered once, none invented
+  const double out_s = std::atof(lp::test::ffprobe_value(out.string(), "v:0", "stream=duration").c_str());
+  EXPECT_NEAR(out_s, in_s, 0.1);
+  ASSERT_TRUE(p.has_audio);
+  EXPECT_NEAR(p.audio_duration_s, in_s, 0.1);
+  // Frame 30 of the output is shown at 2 s, as the input's frame after the gap.
+  const std::string times = lp::test::run_command(
+      "ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 " + shell_quote(out.string()));
+  std::vector<double> t;
+  for (size_t a = 0, b; a < times.size(); a = b + 1) {
+    b = times.find('\n', a);
+    if (b == std::string::npos) b = times.size();
+    if (b > a) t.push_back(std::atof(times.substr(a, b - a).c_str()));
+  }
+  ASSERT_EQ(t.size(), 90u);
+  EXPECT_NEAR(t[29], 29.0 / 30.0, 0.01);
+  EXPECT_NEAR(t[30], 2.0, 0.01);
+}
+
+// Audio that starts after the picture keeps its offset, and the picture
+// starts at 0 (x264's B-frame delay is hidden by an edit list), so the lips
+// of the output move with the speech.
+TEST(Render, AudioKeepsItsOffsetAndVideoStartsAtZero) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  const auto dir = lp::test::scratch_dir();
+  const fs::path late = dir / "late.mp4", out = dir / "out.mp4";
+  const std::string d3 = shell_quote(lp::test::media("d3.mp4").string());
+  if (!lp::test::run_ffmpeg("-i " + d3 + " -itsoffset 0.5 -i " + d3 + " -t 3 -map 0:v -map 1:a -c copy " +
+                            shell_quote(late.string())))
+    GTEST_SKIP() << "ffmpeg (CLI) is needed to prepare the test file";
+  const double audio_in = std::atof(lp::test::ffprobe_value(late.string(), "a:0", "stream=start_time").c_str());
+  ASSERT_GT(audio_in, 0.4);
+  CliRun r = cli("render --source " + shell_quote(lp::test::media("s42.jpg").string()) + " --driving " +
+                     shell_quote(late.string()) + " --out " + shell_quote(out.string()),
+                 dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NEAR(std::atof(lp::test::ffprobe_value(out.string(), "v:0", "stream=start_time").c_str()), 0.0, 1e-3);
+  EXPECT_NEAR(std::atof(lp::test::ffprobe_value(out.string(), "a:0", "stream=start_time").c_str()), audio_in, 0.03);
+}
+
+// The container follows the output's extension (.mov, .mkv play as what they
+// say); a name no supported format has is refused before any work, instead
+// of an MP4 that a ".gif" or ".webm" viewer cannot open.
+TEST(Render, OutputFormatFollowsTheExtension) {
+  LP_REQUIRE_SHARED("media/d0.mp4");
+  const auto dir = lp::test::scratch_dir();
+  const std::string base = "render --source " + shell_quote(lp::test::media("s42.jpg").string()) + " --driving " +
+                           shell_quote(lp::test::media("d0.mp4").string()) + " --frames 6 --out ";
+  const std::pair<const char*, const char*> good[] = {{"a.mov", "mov,mp4"}, {"a.mkv", "matroska"}, {"a.m4v", "mov,mp4"}};
+  for (const auto& [name, format] : good) {
+    SCOPED_TRACE(name);
+    CliRun r = cli(base + shell_quote((dir / name).string()), dir);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lp::test::ffprobe_value((dir / name).string(), "", "format=format_name").rfind(format, 0), 0u);
+    lp::test::ProbeInfo p = lp::test::ffprobe((dir / name).string());
+    EXPECT_EQ(p.video_frames, 6);
+  }
+  for (const char* name : {"a.gif", "a.webm", "no_extension"}) {
+    SCOPED_TRACE(name);
+    CliRun r = cli(base + shell_quote((dir / name).string()), dir);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(".mp4"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / name));
+  }
+  // An image output holds the last frame, and says so.
+  CliRun r = cli(base + shell_quote((dir / "last.png").string()), dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("last one"), std::string::npos) << r.out;
+  EXPECT_EQ(cv::imread((dir / "last.png").string()).size(), cv::Size(512, 512));
+}
