@@ -16,8 +16,14 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   # settings
   nlohmann-json3-dev
-  # tests: GoogleTest, a virtual X server with Mesa's software OpenGL, ffprobe
-  googletest xvfb xauth libgl1-mesa-dri ffmpeg
+  # dlib's landmark model ships bzip2-compressed: unpacked with libbz2 (or bzip2)
+  libbz2-dev bzip2
+  # models/fetch_weights.sh (online users only)
+  curl
+  # tests: GoogleTest (headers, libraries and CMake config are in libgtest-dev;
+  # googletest alone is only its sources), a virtual X server with Mesa's
+  # software OpenGL, ffmpeg/ffprobe (test media and checks of written files)
+  libgtest-dev xvfb xauth libgl1-mesa-dri ffmpeg
   # the default portrait (NASA astronaut, public domain) ships with scikit-image
   python3-skimage
 )
@@ -33,6 +39,12 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   exit 0
+fi
+
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+  echo "install-deps: apt-get/dpkg not found: LivePuppet's setup needs Debian 12 (bookworm);" \
+       "elsewhere install the equivalents of: ${missing[*]}" >&2
+  exit 1
 fi
 
 SUDO=""

@@ -74,7 +74,11 @@ bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
       break;
     }
   }
-  if (ImGui::IsItemHovered() && c.tooltip) ImGui::SetTooltip("%s\n(double-click: reset)", c.tooltip);
+  // Only sliders reset on a double-click (a checkbox or a combo takes it as two clicks).
+  if (ImGui::IsItemHovered() && c.tooltip) {
+    if (c.kind == ControlKind::Slider) ImGui::SetTooltip("%s\n(double-click: reset)", c.tooltip);
+    else ImGui::SetTooltip("%s", c.tooltip);
+  }
   ImGui::PopID();
   return changed;
 }

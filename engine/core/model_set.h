@@ -52,7 +52,7 @@ struct ModelSetOptions {
   // CUDA only: 4-D weights of W and G in channels-last (NHWC) memory format and
   // G's input made channels-last, so that cuDNN runs its tensor-core kernels
   // without NCHW<->NHWC conversions around every convolution. Pays only with
-  // models exported with --channels-last-norm (see models/export_optimizations.py).
+  // models exported with --gpu-optimize (see models/export_optimizations.py).
   bool channels_last = false;
   // CUDA + fp16 only: run F, M, W and G from the AOTInductor packages in
   // DIR/compiled (models/export_compiled.py) where they fit this GPU, this
