@@ -18,6 +18,7 @@
 #include "core/cuda_memory.h"
 #include "media/camera_source.h"
 #include "session/controls.h"
+#include "session/engine_factory.h"
 #include "session/session.h"
 #include "session/settings.h"
 
@@ -94,9 +95,19 @@ int main(int argc, char** argv) {
   const bool headless = opt.frames > 0;
   const bool bench = opt.bench_seconds > 0;
   // The neural engine is chosen automatically when a valid model folder is
-  // found, unless the command line says otherwise.
-  if (opt.engine.empty() && neural_models_status(settings.models_dir).empty())
-    settings.parameters.engine = EngineKind::Neural;
+  // found and a CUDA GPU runs it, unless the command line says otherwise. On
+  // the CPU it takes seconds per frame: the user is told, and Tab switches.
+  std::string neural_note;
+  if (opt.engine.empty() && neural_models_status(settings.models_dir).empty()) {
+    if (neural_device_is_gpu(settings.parameters.device)) {
+      settings.parameters.engine = EngineKind::Neural;
+    } else {
+      settings.parameters.engine = EngineKind::Classic;
+      neural_note = "LivePortrait models found, but no CUDA GPU: the neural engine would take seconds per "
+                    "frame on the CPU, so the classic engine runs. Press Tab to use neural anyway "
+                    "(fine for an export).";
+    }
+  }
 
   // ---- 2. Window, OpenGL 3.3 core, Dear ImGui ----------------------------------
   glfwSetErrorCallback(on_glfw_error);
@@ -158,6 +169,10 @@ int main(int argc, char** argv) {
   g_ui = &ui;
   glfwSetDropCallback(window, on_drop);
   if (!loaded.warning.empty()) ui.post(MessageLevel::Warning, loaded.warning, 0);
+  if (!neural_note.empty()) {
+    std::fprintf(stderr, "livepuppet: %s\n", neural_note.c_str());
+    ui.post(MessageLevel::Info, neural_note, 0);
+  }
 
   std::string source = !opt.source.empty() ? opt.source : settings.last_source;
   std::string missing_source;  // asked for (or last used) but gone: say so, show the default

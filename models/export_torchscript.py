@@ -84,7 +84,31 @@ def check_outputs(spec, outputs, batch):
             raise RuntimeError(f"{spec.name}: output {port.name} is not finite")
 
 
+def check_folders(args, names) -> str:
+    """What is wrong with --checkpoints / --out before anything is written, or ""."""
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        return f"--out {args.out} is a file, not a folder"
+    if args.random_init:
+        return ""
+    if not os.path.isdir(args.checkpoints):
+        return f"--checkpoints {args.checkpoints}: no such folder"
+    missing = sorted({MODULES[n].checkpoint for n in names
+                      if not os.path.isfile(os.path.join(args.checkpoints, MODULES[n].checkpoint))})
+    if not missing:
+        return ""
+    why = f"{', '.join(missing)} not found in --checkpoints {args.checkpoints}"
+    nested = os.path.join(args.checkpoints, "liveportrait")
+    if os.path.isdir(nested):
+        why += f"; the official files are in its liveportrait/ subfolder: --checkpoints {nested}"
+    return why
+
+
 def export(args) -> int:
+    names = args.only.split(",") if args.only else list(MODULES)
+    problem = check_folders(args, names)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     os.makedirs(args.out, exist_ok=True)
     device = torch.device(args.device)
     if device.type == "cuda":
@@ -93,7 +117,6 @@ def export(args) -> int:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
     verify_tol = 1e-5 if device.type == "cpu" else 1e-4
-    names = args.only.split(",") if args.only else list(MODULES)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -119,6 +142,28 @@ def export(args) -> int:
                       f"refusing to mix in {manifest['weights']} modules (use another --out)",
                       file=sys.stderr)
                 return 2
+    # Every module is written beside its final name (".pt.tmp") and renamed
+    # into place only once all of them exported and verified: a failed run
+    # (a damaged checkpoint, a full disk, Ctrl+C) leaves a working folder as
+    # it was, instead of a mix of old and new files.
+    staged = {}
+    try:
+        if export_modules(args, names, device, verify_tol, manifest, staged) != 0:
+            return 1
+        for name, tmp in staged.items():
+            os.replace(tmp, os.path.join(args.out, name + ".pt"))
+        staged.clear()
+    finally:
+        for tmp in staged.values():
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    manifest["modules"] = {k: manifest["modules"][k] for k in MODULES if k in manifest["modules"]}
+    write_json(manifest_path, manifest)
+    print(f"wrote {manifest_path} ({manifest['weights']}, {len(manifest['modules'])} modules)")
+    return 0
+
+
+def export_modules(args, names, device, verify_tol, manifest, staged) -> int:
     hashes = {}
     for name in names:
         spec = MODULES[name]
@@ -130,7 +175,8 @@ def export(args) -> int:
             share_spade_condition(model)
         model = model.to(device)
         scripted = torch.jit.script(model)
-        path = os.path.join(args.out, name + ".pt")
+        path = os.path.join(args.out, name + ".pt.tmp")
+        staged[name] = path
         scripted.save(path)
         if args.verify:
             # The saved file, reloaded, must reproduce eager at batch 1 and batch 4.
@@ -164,9 +210,6 @@ def export(args) -> int:
         print(f"exported {name:30s} {os.path.getsize(path) / 1e6:8.1f} MB  {time.time() - t0:5.1f} s",
               flush=True)
         del model, scripted
-    manifest["modules"] = {k: manifest["modules"][k] for k in MODULES if k in manifest["modules"]}
-    write_json(manifest_path, manifest)
-    print(f"wrote {manifest_path} ({manifest['weights']}, {len(manifest['modules'])} modules)")
     return 0
 
 

@@ -3,6 +3,8 @@
 #include <torch/cuda.h>
 
 #include <system_error>
+#include <cerrno>
+#include <unistd.h>
 
 #include "core/compiled_models.h"
 #include "core/json_value.h"
@@ -71,7 +73,8 @@ ModelManifest ModelManifest::read(const fs::path& dir) {
   const fs::path path = dir / "manifest.json";
   const std::string file = path.string();
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw ModelSetError(dir.string(), "model folder not found");
+  if (!fs::is_directory(dir, ec))
+    throw ModelSetError(dir.string(), fs::exists(dir, ec) ? "is a file, not a model folder" : "model folder not found");
   const JsonValue root = read_manifest_json(path, "not an exported model folder?", kFormat, kFormatVersion,
                                             "re-export the models");
   ModelManifest m;
@@ -114,12 +117,13 @@ ModelManifest ModelSet::check_files(const fs::path& dir) {
   for (const auto& e : m.modules) {
     const fs::path p = dir / e.file;
     std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) throw ModelSetError(p.string(), "missing (listed in manifest.json)");
+    if (!fs::is_regular_file(p, ec))
+      throw ModelSetError(p.string(), "missing (listed in manifest.json); export the models again (README: Neural engine)");
     const auto size = static_cast<int64_t>(fs::file_size(p, ec));
     if (ec) throw ModelSetError(p.string(), "cannot read its size: " + ec.message());
     if (size != e.bytes)
       throw ModelSetError(p.string(), "size is " + std::to_string(size) + " bytes, manifest.json says " +
-                                          std::to_string(e.bytes) + " (truncated or replaced file)");
+                                          std::to_string(e.bytes) + " (truncated or replaced file; export the models again)");
   }
   return m;
 }
@@ -228,7 +232,10 @@ std::shared_ptr<ModelSet> ModelSet::load(const fs::path& dir, const ModelSetOpti
       std::string what = ex.what();
       const auto nl = what.find('\n');
       if (nl != std::string::npos) what = what.substr(0, nl);
-      throw ModelSetError(path, "not a loadable TorchScript file (corrupt or wrong format): " + what);
+      if (::access(path.c_str(), R_OK) != 0 && errno == EACCES)
+        throw ModelSetError(path, "permission denied (the file cannot be read)");
+      throw ModelSetError(path, "not a loadable TorchScript file (corrupt or wrong format; export the models again): " +
+                                    what);
     }
     // Signature check: forward(self, <inputs...>) -> tensor or tuple of outputs.
     try {

@@ -12,13 +12,28 @@ std::unique_ptr<Engine> make_classic_engine(std::shared_ptr<const FaceDetector> 
   return std::make_unique<ClassicEngine>(std::move(detector));
 }
 
+std::string no_model_folder_reason(const std::string& models_dir) {
+  if (models_dir.empty()) return "no model folder is set (see README: Neural engine)";
+  std::error_code ec;
+  const std::filesystem::path abs = std::filesystem::absolute(models_dir, ec);
+  const std::string shown = ec ? models_dir : abs.string();
+  if (std::filesystem::exists(models_dir, ec)) return shown + " is a file, not a model folder";
+  return "no model folder at " + shown + " (run models/fetch_weights.sh or export the weights: README, Neural engine)";
+}
+
+bool neural_device_is_gpu(const std::string& device) {
+  try {
+    return resolve_device(device.empty() ? "auto" : device).is_cuda();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::unique_ptr<Engine> make_neural_engine(const std::string& models_dir, const std::string& device,
                                            const std::string& precision, std::string* why) {
   std::error_code ec;
   if (models_dir.empty() || !std::filesystem::is_directory(models_dir, ec)) {
-    if (why)
-      *why = "no model folder at " + (models_dir.empty() ? std::string("(none set)") : models_dir) +
-             " (run models/fetch_weights.sh, see README)";
+    if (why) *why = no_model_folder_reason(models_dir);
     return nullptr;
   }
   ModelSetOptions opt;

@@ -529,9 +529,7 @@ struct Session::Impl {
 
 std::string neural_models_status(const std::string& models_dir) {
   std::error_code ec;
-  if (models_dir.empty() || !std::filesystem::is_directory(models_dir, ec))
-    return "no model folder at " + (models_dir.empty() ? std::string("(none set)") : models_dir) +
-           " (see README: Neural engine)";
+  if (models_dir.empty() || !std::filesystem::is_directory(models_dir, ec)) return no_model_folder_reason(models_dir);
   try {
     ModelSet::check_files(models_dir);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // The GUI as a person sees it: started headless under Xvfb with real media,
 // judged from its screenshots (and by the face tracker for the sliders).
 #include "panels/panels.h"
+#include "session/engine_factory.h"
 #include "session/settings.h"
 #include "test_support.h"
 #include "vision/face_detector.h"
@@ -114,6 +115,23 @@ TEST(Gui, BadSourceFileShowsMessageAndKeepsRunning) {
   GuiRun r = run_gui("--source " + txt.string() + " --driving none --frames 5", dir);
   EXPECT_EQ(r.status, 0) << r.log;
   EXPECT_NE(r.log.find("not_an_image.txt"), std::string::npos) << r.log;
+}
+
+// With a valid model folder but no CUDA GPU, the app does not choose the
+// neural engine by itself (seconds per frame on the CPU): it runs the classic
+// engine and says why and how to switch.
+TEST(Gui, ModelsWithoutAGpuStartTheClassicEngineAndSayWhy) {
+  if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
+  if (lp::neural_device_is_gpu("auto")) GTEST_SKIP() << "a CUDA GPU is present: the neural engine is the right default";
+  const std::filesystem::path models = std::filesystem::path(LIVEPUPPET_BINARY_DIR) / "models-seed1";
+  if (!std::filesystem::is_regular_file(models / "manifest.json"))
+    GTEST_SKIP() << models << " is missing (ctest's lp_models_seed1 fixture exports it)";
+  const auto dir = lp::test::scratch_dir();
+  GuiRun r = run_gui("--models " + models.string() + " --driving none --bench 1", dir);
+  EXPECT_EQ(r.status, 0) << r.log;
+  EXPECT_NE(r.log.find("no CUDA GPU"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("Press Tab"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("\"engine\": \"Classic"), std::string::npos) << r.log;
 }
 
 // A portrait path that does not exist (a typo) is named, and the default

@@ -97,4 +97,27 @@ with tempfile.TemporaryDirectory() as root:
     rc, text, _ = export(root, "appearance_feature_extractor")
     f.check(rc == 2 and "appearance_feature_extractor.pth" in text and "cannot be read" in text,
             f"corrupt file: exit 2 and the file is named (exit {rc})")
+# A failed export over a working folder leaves it as it was: no module of the
+# new, broken set replaces one of the old (F is exported before the damaged
+# stitching file is met), and no temporary file stays behind.
+with tempfile.TemporaryDirectory() as root:
+    write_layout(root)
+    rc, text, out = export(root, "appearance_feature_extractor,stitching")
+    f.check(rc == 0, f"first export succeeds (exit {rc})")
+    before = {n: open(os.path.join(out, n), "rb").read() for n in sorted(os.listdir(out))}
+    write_layout(root, tweak_af=lambda sd: sd["second.bias"].add_(1.0))
+    with open(os.path.join(root, MODULES["stitching"].checkpoint), "wb") as fh:
+        fh.write(b"PK\x03\x04 cut short")
+    rc, text, out = export(root, "appearance_feature_extractor,stitching")
+    f.check(rc == 2, f"re-export from a damaged checkpoint fails (exit {rc})")
+    after = {n: open(os.path.join(out, n), "rb").read() for n in sorted(os.listdir(out))}
+    f.check(after == before, "the folder holds exactly the files of the first export "
+            f"(before {sorted(before)}, after {sorted(after)})")
+
+# The parent of the official folder: the message points at its subfolder.
+with tempfile.TemporaryDirectory() as parent:
+    write_layout(os.path.join(parent, "liveportrait"))
+    rc, text, _ = export(parent, "appearance_feature_extractor")
+    f.check(rc == 2 and os.path.join(parent, "liveportrait") in text,
+            f"pretrained_weights instead of pretrained_weights/liveportrait: the subfolder is named (exit {rc})")
 f.exit()
