@@ -3,9 +3,11 @@
 // by the file's extension) through libavformat / libavcodec, with the driving
 // video's audio copied in.
 //
-// Crash safety. The MP4 is written with an empty moov up front and the frames
-// in self-contained fragments (movflags empty_moov+default_base_moof, fragments
-// cut by this writer: at every keyframe and at least every
+// Crash safety. The MP4 is written with an empty moov (no sample tables; it
+// goes out with the first fragment, when the edit lists that make video start
+// at 0 and keep a late audio start are known) and the frames in
+// self-contained fragments (movflags empty_moov+default_base_moof+delay_moov,
+// fragments cut by this writer: at every keyframe and at least every
 // `fragment_seconds`, or after every frame when that is 0). Each cut fragment
 // is flushed from FFmpeg's buffer to the kernel at once, so a SIGKILL or a
 // crash leaves a playable file holding every frame counted by
