@@ -134,6 +134,7 @@ void inspect_png(const Bytes& b, ImageHeader& h) {
   const std::uint32_t w = be32(b, 16), hh = be32(b, 20);
   h.width = w > 0x7FFFFFFFu ? 0x7FFFFFFF : int(w);
   h.height = hh > 0x7FFFFFFFu ? 0x7FFFFFFF : int(hh);
+  h.may_have_alpha = (b[25] & 4) != 0;  // colour types 4 (grey + alpha) and 6 (RGBA)
   size_t i = 8;
   while (i + 8 <= b.size()) {
     const std::uint32_t len = be32(b, i);
@@ -142,6 +143,7 @@ void inspect_png(const Bytes& b, ImageHeader& h) {
       h.detail = "invalid PNG chunk length";
       return;
     }
+    if (starts_with(b, "tRNS", 4, i + 4)) h.may_have_alpha = true;  // transparency of a palette or one colour
     const bool iend = starts_with(b, "IEND", 4, i + 4);
     i += 12 + size_t(len);
     if (i > b.size()) break;
@@ -172,10 +174,12 @@ void inspect_webp(const Bytes& b, ImageHeader& h) {
   if (b.size() >= 30 && starts_with(b, "VP8X", 4, 12)) {
     h.width = int(le24(b, 24)) + 1;
     h.height = int(le24(b, 27)) + 1;
+    h.may_have_alpha = (b[20] & 0x10) != 0;  // the extended header's alpha flag
   } else if (b.size() >= 25 && starts_with(b, "VP8L", 4, 12)) {
     const std::uint32_t bits = le32(b, 21);
     h.width = int(bits & 0x3FFF) + 1;
     h.height = int((bits >> 14) & 0x3FFF) + 1;
+    h.may_have_alpha = ((bits >> 28) & 1) != 0;  // alpha_is_used
   } else if (b.size() >= 30 && starts_with(b, "VP8 ", 4, 12)) {
     h.width = int(le16(b, 26) & 0x3FFF);
     h.height = int(le16(b, 28) & 0x3FFF);
@@ -356,9 +360,15 @@ ImageHeader inspect_image_bytes(const std::vector<std::uint8_t>& b) {
   h.format = image_format_of(b);
   if (h.format == "jpeg") inspect_jpeg(b, h);
   else if (h.format == "png") inspect_png(b, h);
-  else if (h.format == "bmp") inspect_bmp(b, h);
+  else if (h.format == "bmp") {
+    inspect_bmp(b, h);
+    h.may_have_alpha = true;
+  }
   else if (h.format == "webp") inspect_webp(b, h);
-  else if (h.format == "tiff") inspect_tiff(b, h);
+  else if (h.format == "tiff") {
+    inspect_tiff(b, h);
+    h.may_have_alpha = true;
+  }
   else if (h.format == "pnm") inspect_pnm(b, h);
   return h;
 }
@@ -441,8 +451,7 @@ ImageLoadResult decode_image(const std::vector<std::uint8_t>& bytes, const std::
                 " pixels, above the limit of " + std::to_string(options.max_side) + " per side";
     return r;
   }
-  if (options.color && (h.format == "png" || h.format == "webp" || h.format == "tiff" || h.format == "bmp"))
-    flatten_transparency(bytes, decoded);
+  if (options.color && h.may_have_alpha) flatten_transparency(bytes, decoded);  // a second decode, only then
   r.image = std::move(decoded);
   return r;
 }

@@ -43,6 +43,7 @@ struct ImageHeader {
   std::string format;  // "jpeg", "png", "bmp", "webp", "tiff", "pnm"; empty if unknown
   int width = 0;       // 0 when the header does not say (decoder decides)
   int height = 0;
+  bool may_have_alpha = false;  // PNG alpha or tRNS, WebP alpha flag; TIFF and BMP: true (not parsed)
   ImageError error = ImageError::None;  // Truncated / Corrupt found by the structure walk
   std::string detail;                   // why, when error != None
 };

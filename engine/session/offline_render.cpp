@@ -95,6 +95,9 @@ bool has_ext(const std::string& path, std::initializer_list<const char*> exts) {
   return false;
 }
 
+// An image output holds a still of the last frame rendered.
+bool is_image_output(const std::string& path) { return has_ext(path, {".png", ".jpg", ".jpeg", ".bmp"}); }
+
 // Where driving frames come from: a video, one image, a motion template or
 // the idle motion. Each yields DrivingSamples in order.
 class DrivingFeed {
@@ -262,7 +265,7 @@ std::string check_render_request(const RenderRequest& rq) {
   if (driving_file && same_file(rq.out, rq.driving))
     return "the output '" + rq.out + "' is the same file as the driving input '" + rq.driving +
            "': rendering would overwrite it; choose another output name";
-  if (!has_ext(rq.out, {".png", ".jpg", ".jpeg", ".bmp"}) && video_container_for(rq.out).empty())
+  if (!is_image_output(rq.out) && video_container_for(rq.out).empty())
     return "cannot write the output '" + rq.out + "': " + kVideoFormatsHint +
            ", or .png/.jpg/.bmp for a still of the last frame";
   std::string why = unwritable_reason(rq.out);
@@ -389,7 +392,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
   if (rq.max_frames > 0 && (total <= 0 || rq.max_frames < total)) total = rq.max_frames;
 
   // 4. Frame loop: track -> animate -> compose -> encode. Nothing is dropped.
-  const bool image_out = has_ext(rq.out, {".png", ".jpg", ".jpeg", ".bmp"});
+  const bool image_out = is_image_output(rq.out);
   std::unique_ptr<VideoWriter> writer;
   MotionClip motion;
   motion.fps = feed->fps();

@@ -87,6 +87,14 @@ Parameters parameters_from_json(const nlohmann::json& params, std::vector<std::s
   return p;
 }
 
+// A value outside lo..hi goes back to its default, and the note says so.
+void reset_if_outside(int& value, int lo, int hi, int fallback, const char* name, std::vector<std::string>& adjusted) {
+  if (value >= lo && value <= hi) return;
+  adjusted.push_back(std::string(name) + " " + std::to_string(value) + " is outside " + std::to_string(lo) + ".." +
+                     std::to_string(hi) + "; using " + std::to_string(fallback));
+  value = fallback;
+}
+
 Settings from_json_doc(const nlohmann::json& j, std::vector<std::string>& adjusted) {
   Settings s;
   if (!j.is_object()) throw std::runtime_error("top level is not a JSON object");
@@ -106,16 +114,9 @@ Settings from_json_doc(const nlohmann::json& j, std::vector<std::string>& adjust
   s.models_dir = j.value("models_dir", s.models_dir);
   if (j.contains("recording")) s.recording = j["recording"].get<RecordingPrefs>();
   if (j.contains("parameters")) s.parameters = parameters_from_json(j["parameters"], adjusted);
-  if (s.recording.crf < 0 || s.recording.crf > 51) {
-    adjusted.push_back("recording crf " + std::to_string(s.recording.crf) + " is outside 0..51; using " +
-                       std::to_string(RecordingPrefs{}.crf));
-    s.recording.crf = RecordingPrefs{}.crf;
-  }
-  if (s.recording.fps < 1 || s.recording.fps > 240) {
-    adjusted.push_back("recording fps " + std::to_string(s.recording.fps) + " is outside 1..240; using " +
-                       std::to_string(RecordingPrefs{}.fps));
-    s.recording.fps = RecordingPrefs{}.fps;
-  }
+  const RecordingPrefs defaults;
+  reset_if_outside(s.recording.crf, 0, 51, defaults.crf, "recording crf", adjusted);
+  reset_if_outside(s.recording.fps, 1, 240, defaults.fps, "recording fps", adjusted);
   // A window the layout does not fit in, or far larger than any screen: each
   // side brought to the nearest size that works.
   const int w = std::clamp(s.window_width, Settings::kMinWindowWidth, Settings::kMaxWindowWidth);

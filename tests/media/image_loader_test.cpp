@@ -51,6 +51,7 @@ TEST(ImageLoader, ValidPngLoads) {
   const auto r = load_image(p.string());
   ASSERT_TRUE(r.ok()) << r.message;
   EXPECT_EQ(cv::norm(r.image, src.image, cv::NORM_INF), 0.0);  // PNG is lossless
+  EXPECT_FALSE(r.header.may_have_alpha);  // an RGB PNG is decoded once
 }
 
 TEST(ImageLoader, TextFileIsNotAnImage) {
@@ -222,6 +223,7 @@ TEST(ImageLoader, TransparentPixelsAreFlattenedOntoWhite) {
     ASSERT_TRUE(cv::imwrite(p.string(), bgra, params));
     ImageLoadResult r = load_image(p.string());
     ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_TRUE(r.header.may_have_alpha);
     ASSERT_EQ(r.image.type(), CV_8UC3);
     EXPECT_EQ(r.image.at<cv::Vec3b>(10, 10), cv::Vec3b(255, 255, 255));
     const cv::Vec3b half = r.image.at<cv::Vec3b>(10, 40);
