@@ -27,11 +27,22 @@ void process_hotkeys(UiState& ui) {
   if (io.WantTextInput) return;
   // Dear ImGui 1.86's GLFW backend indexes io.KeysDown by GLFW key codes.
   auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
-  const bool ctrl = io.KeyCtrl;
+  // Single-key hotkeys fire only without a modifier: Ctrl+M, Alt+F and the
+  // like are the desktop's or another app's, not ours.
+  const bool ctrl_only = io.KeyCtrl && !io.KeyAlt && !io.KeySuper;
+  const bool plain = !io.KeyCtrl && !io.KeyAlt && !io.KeySuper;
   if (pressed(GLFW_KEY_F1)) ui.show_help = !ui.show_help;
+  if (pressed(GLFW_KEY_ESCAPE)) {  // with or without a modifier: a way out
+    ui.fullscreen_output = false;
+    ui.show_help = false;
+  }
+  if (!plain) {
+    if (pressed(GLFW_KEY_R) && ctrl_only) ui.toggle_recording_requested = true;
+    return;
+  }
   if (pressed(GLFW_KEY_SPACE)) ui.session->set_paused(!ui.session->paused());
-  if (pressed(GLFW_KEY_R) && !ctrl) ui.session->rezero();
-  if (pressed(GLFW_KEY_S) && !ctrl) {
+  if (pressed(GLFW_KEY_R)) ui.session->rezero();
+  if (pressed(GLFW_KEY_S)) {
     ui.params.animation.stitching = !ui.params.animation.stitching;
     ui.params_changed = true;
   }
@@ -49,11 +60,6 @@ void process_hotkeys(UiState& ui) {
     }
   }
   if (pressed(GLFW_KEY_F)) ui.fullscreen_output = !ui.fullscreen_output;
-  if (pressed(GLFW_KEY_ESCAPE)) {
-    ui.fullscreen_output = false;
-    ui.show_help = false;
-  }
-  if (pressed(GLFW_KEY_R) && ctrl) ui.toggle_recording_requested = true;
 }
 
 }  // namespace lp

@@ -72,10 +72,20 @@ void LiveLoopBench::print(const SessionStats& stats, const DrivingStatus& drivin
               static_cast<unsigned long long>(dropped_now_ - dropped_at_start_));
   std::printf(" \"latency_ms\": {\"p50\": %.1f, \"p90\": %.1f, \"samples\": %zu},\n", percentile(latencies_ms_, 0.5),
               percentile(latencies_ms_, 0.9), latencies_ms_.size());
-  std::printf(" \"stage_ms_mean\": {");
+  // A handful of frames (the neural engine on a CPU: ~12 s each) gives no
+  // stable percentile: say so rather than print a p50 of two samples as if
+  // it were one.
+  if (latencies_ms_.size() < kFewSamples)
+    std::printf(" \"note\": \"only %zu frames reached the screen in %.0f s: run --bench longer for stable numbers\",\n",
+                latencies_ms_.size(), secs);
+  // Means per engine frame over all of them, so the stages add up to no more
+  // than the total: a frame without a stage (no driving face yet, paused)
+  // counts as 0 for it. Averaged over its own frames only, a stage could
+  // read longer than the whole.
+  std::printf(" \"engine_frames\": %ld, \"stage_ms_mean\": {", engine_frames_);
   bool first = true;
   for (const auto& [name, e] : stages_) {
-    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), e.first / std::max(1L, e.second));
+    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), e.first / std::max(1L, engine_frames_));
     first = false;
   }
   std::printf(", \"gl upload + pass (UI thread)\": %.2f},\n", gl_ms_sum_ / std::max(1L, engine_frames_));

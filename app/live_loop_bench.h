@@ -30,6 +30,7 @@ class LiveLoopBench {
   void print(const SessionStats& stats, const DrivingStatus& driving) const;
 
  private:
+  static constexpr size_t kFewSamples = 10;
   double seconds_;
   bool started_ = false;
   std::chrono::steady_clock::time_point start_;

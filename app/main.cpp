@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
     ui.post(MessageLevel::Warning, "No portrait yet: drop an image on the window.", 0);
   }
   const std::string driving = !opt.driving.empty() ? opt.driving : settings.last_driving;
+  ui.driving_none_chosen = opt.driving == "none";
   session.set_speed(opt.driving_speed);
   if (driving.rfind("camera:", 0) == 0) {
     // --driving was checked by the option parser; settings.json may hold anything.
@@ -301,9 +302,12 @@ int main(int argc, char** argv) {
         const OutputRenderer::View o = renderer.output();
         std::string e = ui.recorder.start(settings.recording, cv::Size(o.width, o.height));
         ui.post(e.empty() ? MessageLevel::Info : MessageLevel::Error, e.empty() ? "Recording..." : e, now);
+        if (e.empty() && !ui.recorder.note().empty()) ui.post(MessageLevel::Info, ui.recorder.note(), now);
       }
     }
     if (RenderResult rr; ui.export_job.take_result(rr)) {
+      for (const std::string& note : rr.notes) ui.post(MessageLevel::Info, "Export: " + note, now);
+      if (!rr.warning.empty()) ui.post(MessageLevel::Warning, "Export: " + rr.warning, now);
       if (rr.ok)
         ui.post(MessageLevel::Info, "Exported " + rr.out + " (" + std::to_string(rr.frames) + " frames)", now);
       else if (rr.cancelled)
@@ -370,7 +374,7 @@ int main(int argc, char** argv) {
   const DrivingStatus d = session.driving_status();
   if (d.kind == DrivingStatus::Kind::Video) settings.last_driving = d.name;
   else if (d.kind == DrivingStatus::Kind::Camera) settings.last_driving = "camera:" + std::to_string(session.driving_camera_index());
-  else settings.last_driving = "none";
+  else if (ui.driving_none_chosen) settings.last_driving = "none";
   if (!opt.no_save_settings) {
     std::string e = save_settings(settings, settings_path);
     if (!e.empty()) std::fprintf(stderr, "livepuppet: could not save settings: %s\n", e.c_str());

@@ -17,6 +17,9 @@ class RecordingController {
   // Starts a recording of frames of `size` into prefs.output_folder (default
   // ~/Videos/LivePuppet). Returns "" or an error message naming the folder/file.
   std::string start(const RecordingPrefs& prefs, cv::Size size);
+  // After a start: "" or what the user should know about the file (frames
+  // too big for players are recorded smaller: h264_playable_size()).
+  const std::string& note() const { return note_; }
   // Stops and finishes the file; returns a line for the UI ("Saved ... (N frames)").
   std::string stop();
   bool recording() const { return recorder_ != nullptr; }
@@ -29,6 +32,7 @@ class RecordingController {
 
  private:
   std::unique_ptr<Recorder> recorder_;
+  std::string note_;
 };
 
 }  // namespace lp

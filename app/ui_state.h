@@ -32,6 +32,10 @@ struct UiState {
   // Text fields.
   char source_path[1024] = {};
   char driving_path[1024] = {};
+  // The user chose "no driving input" (panel or --driving none): only then is
+  // "none" saved. A saved webcam or video that failed to open at start (camera
+  // unplugged, drive not mounted) stays saved for the next start.
+  bool driving_none_chosen = false;
 
   // Messages: the newest error is shown in a banner, all in the log.
   std::deque<LogLine> log;

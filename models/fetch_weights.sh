@@ -54,8 +54,23 @@ for entry in "${FILES[@]}"; do
   fi
   echo "fetching $rel"
   # -C -: resume a partial file; --fail: an HTTP error is an error, not a saved page.
-  if ! curl --fail --location --retry 5 --retry-delay 3 -C - -o "$dest.part" "$BASE_URL/$rel"; then
-    echo "error: download of $BASE_URL/$rel failed (run again to resume)" >&2; exit 1
+  status=0
+  curl --fail --location --retry 5 --retry-delay 3 --connect-timeout 20 -C - -o "$dest.part" "$BASE_URL/$rel" || status=$?
+  if [[ $status -ne 0 ]]; then
+    host="${BASE_URL#*://}"; host="${host%%/*}"
+    case $status in
+      5|6|7|28|35|56)  # proxy/host not resolved, no connection, timed out, TLS or connection dropped
+        echo "error: cannot reach $host (curl exit $status): this machine seems to be offline." >&2
+        echo "       Connect it to the internet (or set HF_ENDPOINT to a mirror) and run this again;" >&2
+        echo "       what was downloaded so far is kept and the download resumes." >&2 ;;
+      22)
+        echo "error: $host refused $BASE_URL/$rel (HTTP error; see above). If you use a mirror, check HF_ENDPOINT." >&2 ;;
+      23)
+        echo "error: cannot write $dest.part (disk full or no permission)" >&2 ;;
+      *)
+        echo "error: download of $BASE_URL/$rel failed (curl exit $status); run this again to resume it" >&2 ;;
+    esac
+    exit 1
   fi
   mv "$dest.part" "$dest"
   if [[ -n "$want" ]]; then

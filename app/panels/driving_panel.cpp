@@ -18,9 +18,15 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
   const char* preview = d.kind == DrivingStatus::Kind::None ? "No driving input (idle)" : d.name.c_str();
   ImGui::SetNextItemWidth(-1);
   if (ImGui::BeginCombo("##input", preview)) {
-    if (ImGui::Selectable("No driving input (idle)")) ui.session->close_driving();
+    if (ImGui::Selectable("No driving input (idle)")) {
+      ui.session->close_driving();
+      ui.driving_none_chosen = true;
+    }
     for (size_t i = 0; i < ui.camera_indices.size(); ++i)
-      if (ImGui::Selectable(ui.camera_names[i].c_str())) ui.session->open_driving_camera(ui.camera_indices[i]);
+      if (ImGui::Selectable(ui.camera_names[i].c_str())) {
+        ui.session->open_driving_camera(ui.camera_indices[i]);
+        ui.driving_none_chosen = false;
+      }
     if (ImGui::Selectable("Refresh webcam list")) {
       ui.camera_names.clear();
       ui.camera_indices.clear();
@@ -35,7 +41,10 @@ void draw_driving_panel(UiState& ui, const PanelLayout& l) {
   const bool enter = ImGui::InputTextWithHint("##drvpath", "driving video file", ui.driving_path,
                                               sizeof(ui.driving_path), ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  if ((ImGui::Button("Play##open") || enter) && ui.driving_path[0]) ui.session->open_driving_video(ui.driving_path);
+  if ((ImGui::Button("Play##open") || enter) && ui.driving_path[0]) {
+    ui.session->open_driving_video(ui.driving_path);
+    ui.driving_none_chosen = false;
+  }
 
   if (ui.session->driving_opening()) ImGui::TextColored({1, 0.8f, 0.3f, 1}, "Opening driving input...");
   if (d.kind == DrivingStatus::Kind::Video) {

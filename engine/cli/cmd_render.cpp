@@ -148,6 +148,7 @@ int cmd_render(int argc, char** argv) {
     return 2;
   }
   if (!quiet) std::fprintf(stderr, "\n");
+  for (const std::string& note : r.notes) std::fprintf(stderr, "render: note: %s\n", note.c_str());
   if (!r.warning.empty()) std::fprintf(stderr, "render: warning: %s\n", r.warning.c_str());
   if (r.cancelled && r.error.empty()) {  // the file was finished: it holds every frame rendered
     std::fprintf(stderr, "render: stopped by the user after %lld frames; %s is playable\n",
@@ -165,12 +166,13 @@ int cmd_render(int argc, char** argv) {
                    rq.out.c_str());
     return r.cancelled ? 130 : 1;
   }
+  const char* frames_word = r.frames == 1 ? "frame" : "frames";
   if (r.still_image)
-    std::printf("rendered %lld frames with %s; the last one -> %s (an image output holds one frame)\n",
-                static_cast<long long>(r.frames), r.engine_name.c_str(), rq.out.c_str());
+    std::printf("rendered %lld %s with %s; the last one -> %s (an image output holds one frame)\n",
+                static_cast<long long>(r.frames), frames_word, r.engine_name.c_str(), rq.out.c_str());
   else
-    std::printf("rendered %lld frames at %.2f fps (%.1f frames/s) with %s -> %s (audio: %s)\n",
-                static_cast<long long>(r.frames), r.video_fps, r.fps, r.engine_name.c_str(), rq.out.c_str(),
-                r.audio_note.empty() ? "none" : r.audio_note.c_str());
+    std::printf("rendered %lld %s at %.2f fps (%.1f frames/s) with %s -> %s (audio: %s)\n",
+                static_cast<long long>(r.frames), frames_word, r.video_fps, r.fps, r.engine_name.c_str(),
+                rq.out.c_str(), r.audio_note.empty() ? "none" : r.audio_note.c_str());
   return r.warning.empty() ? 0 : 3;
 }

@@ -97,7 +97,9 @@ void CaptureThread::play() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     playing_ = true;
-    if (status_.state == CaptureState::Ended) seek_to_ = 0;  // play at the end restarts
+    // Play at the end restarts; so does play after a decoding error (a
+    // truncated file: the part before the damage plays again).
+    if (status_.state == CaptureState::Ended || status_.state == CaptureState::Error) seek_to_ = 0;
   }
   wake_.notify_all();
 }
@@ -185,6 +187,12 @@ void CaptureThread::run_video() {
   Clock::time_point anchor_wall;
   double anchor_media = 0.0;
   bool halted = false;  // at the end or after an error: wait for seek / play
+  // The frame published last: when the loop wraps, the first frame follows it
+  // a frame interval later, so the last frame is shown for its time too (and
+  // a one-frame video plays at its frame rate instead of spinning).
+  bool have_last = false;
+  Clock::time_point last_due;
+  double last_media = 0.0;
   while (true) {
     std::int64_t seek = -1;
     bool playing = false;
@@ -233,10 +241,18 @@ void CaptureThread::run_video() {
       return anchor_wall +
              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((media_s - anchor_media) / speed));
     };
-    // (Re-)anchor at the start, after a loop wrap (time goes back), after a
-    // speed change and when decoding fell far behind (no burst to catch up).
-    if (!anchored || frame.time_s < anchor_media || now - due_of(frame.time_s) > std::chrono::milliseconds(250)) {
+    // (Re-)anchor at the start, after a loop wrap (time goes back or stands
+    // still), after a speed change and when decoding fell far behind (no
+    // burst to catch up).
+    const bool wrapped = anchored && have_last && frame.time_s <= last_media;
+    if (!anchored || wrapped || now - due_of(frame.time_s) > std::chrono::milliseconds(250)) {
       anchor_wall = now;
+      if (wrapped) {
+        const double fps = video_->info().fps > 0 ? video_->info().fps : 30.0;
+        const auto after_last =
+            last_due + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps / speed));
+        anchor_wall = std::max(now, after_last);
+      }
       anchor_media = frame.time_s;
       anchored = true;
     }
@@ -249,6 +265,9 @@ void CaptureThread::run_video() {
       if (seek_to_ >= 0) continue;  // the frame is stale now
     }
     publish(std::move(frame.image), frame.index, frame.time_s);
+    have_last = true;
+    last_due = due;
+    last_media = frame.time_s;
     std::lock_guard<std::mutex> lock(mutex_);
     status_.state = playing_ ? CaptureState::Playing : CaptureState::Paused;
     status_.message.clear();

@@ -373,7 +373,7 @@ ImageHeader inspect_image_bytes(const std::vector<std::uint8_t>& b) {
   return h;
 }
 
-MediaKind sniff_media(const std::string& path, std::string* reason) {
+MediaKind sniff_media(const std::string& path, std::string* reason, bool probe_video) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (reason) *reason = errno_reason(errno);
@@ -401,6 +401,7 @@ MediaKind sniff_media(const std::string& path, std::string* reason) {
   }
   head.resize(size_t(n));
   if (!image_format_of(head).empty() || is_heif_family(head)) return MediaKind::Image;
+  if (!probe_video) return MediaKind::Unknown;
   return probe_video_file(path, head, reason) ? MediaKind::Video : MediaKind::Unknown;
 }
 

@@ -22,7 +22,9 @@ const char* to_string(MediaKind kind);
 // Cheap classification of a file by its content (not its extension), for
 // drag-and-drop: images by their magic bytes, videos by FFmpeg's probe plus the
 // presence of a video stream. `reason` (optional) says why a file is Unknown.
-MediaKind sniff_media(const std::string& path, std::string* reason = nullptr);
+// `probe_video` false: only the first bytes are read (cheap enough for a UI
+// thread); a file that is not an image is then Unknown, not probed by FFmpeg.
+MediaKind sniff_media(const std::string& path, std::string* reason = nullptr, bool probe_video = true);
 
 enum class ImageError {
   None = 0,

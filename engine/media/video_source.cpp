@@ -44,6 +44,7 @@ struct VideoSource::Impl {
   std::int64_t next_index = 0;  // index of the frame the next read() returns
   std::int64_t skip_until = -1; // after a seek: drop frames before this index
   std::int64_t delivered_since_rewind = 0;
+  bool delivered_any = false;  // a frame came out since open(): an empty track is an error, not an end
   // How frames are shown, as players show them: the display width of
   // anamorphic video (non-square pixels) and the rotation of the stream's
   // display matrix (phones record sideways and store the turn there).
@@ -285,12 +286,14 @@ ReadStatus VideoSource::read(VideoFrame& out) {
       out.time_s = t;
       d.next_index = idx + 1;
       ++d.delivered_since_rewind;
+      d.delivered_any = true;
       return ReadStatus::Frame;
     }
     if (ret == AVERROR_EOF) {
       if (d.read_error) return d.fail(d.read_error_detail);
       if (d.index_beyond_eof && d.next_index < d.info.frame_count)
         return d.fail("the file ends early (truncated file)");
+      if (!d.delivered_any) return d.fail("the video track has no frame that can be decoded");
       if (d.loop && d.delivered_since_rewind > 0) {
         d.rewind_to(0);
         d.delivered_since_rewind = 0;

@@ -61,6 +61,49 @@ std::string video_container_for(const std::string& path) {
   return {};
 }
 
+cv::Size h264_playable_size(int width, int height) {
+  constexpr long kMaxMacroblocks = 36864;  // level 5.1/5.2 MaxFS
+  constexpr int kMaxSide = 8192;
+  auto fits = [&](int w, int h) {
+    const long mbs = static_cast<long>((w + 15) / 16) * ((h + 15) / 16);
+    return mbs <= kMaxMacroblocks && w <= kMaxSide && h <= kMaxSide;
+  };
+  int w = std::max(2, width & ~1), h = std::max(2, height & ~1);
+  if (fits(w, h)) return {w, h};
+  double s = std::min({std::sqrt(kMaxMacroblocks * 256.0 / (double(w) * h)), double(kMaxSide) / w,
+                       double(kMaxSide) / h});
+  for (;; s *= 0.998) {  // macroblock rounding: shrink until it fits
+    const int nw = std::max(2, static_cast<int>(w * s) & ~1), nh = std::max(2, static_cast<int>(h * s) & ~1);
+    if (fits(nw, nh)) return {nw, nh};
+  }
+}
+
+namespace {
+
+// A frame of another size (the recording's output changed: another portrait,
+// paste-back toggled) is scaled to fit, keeping its aspect, centred on black;
+// stretching it would squash the face. Aspects within 1 % (the even-size and
+// playable-size roundings) are simply scaled.
+cv::Mat fit_into(const cv::Mat& bgr, cv::Size out) {
+  const double sx = double(out.width) / bgr.cols, sy = double(out.height) / bgr.rows;
+  const int interp = std::min(sx, sy) < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR;
+  cv::Mat fitted;
+  if (std::abs(sx / sy - 1.0) < 0.01) {
+    cv::resize(bgr, fitted, out, 0, 0, interp);
+    return fitted;
+  }
+  const double s = std::min(sx, sy);
+  const cv::Size inner(std::clamp(int(std::lround(bgr.cols * s)), 1, out.width),
+                       std::clamp(int(std::lround(bgr.rows * s)), 1, out.height));
+  cv::resize(bgr, fitted, inner, 0, 0, interp);
+  cv::Mat canvas(out, CV_8UC3, cv::Scalar::all(0));
+  fitted.copyTo(canvas(cv::Rect((out.width - inner.width) / 2, (out.height - inner.height) / 2, inner.width,
+                                inner.height)));
+  return canvas;
+}
+
+}  // namespace
+
 struct VideoWriter::Impl {
   VideoWriterOptions opt;
   std::string path;
@@ -90,8 +133,10 @@ struct VideoWriter::Impl {
   std::int64_t decoded_samples = 0;  // at the encoder's rate, after resampling
   std::int64_t encoded_samples = 0;
   std::string audio_note = "none";
+  std::string size_note;
 
   bool header_written = false;
+  bool moov_written = false;  // MP4/MOV: the delayed moov went out (Matroska has none: true)
   bool finished = false;
   std::atomic<bool> failed{false};
   std::string error;
@@ -129,8 +174,9 @@ struct VideoWriter::Impl {
     return false;
   }
   bool fail_write(int err) {
-    return fail("writing stopped after " + std::to_string(written) + " frames: " + write_error_text(err) +
-                "; the part written so far stays playable");
+    if (written == 0) return fail("writing failed before the first frame was saved: " + write_error_text(err));
+    return fail("writing stopped after " + std::to_string(written) + (written == 1 ? " frame: " : " frames: ") +
+                write_error_text(err) + "; the part written so far stays playable");
   }
   bool check_pb() {
     if (oc->pb && oc->pb->error < 0) return fail_write(oc->pb->error);
@@ -141,6 +187,13 @@ struct VideoWriter::Impl {
   bool flush_fragment() {
     if (failed) return false;
     int ret = av_write_frame(oc, nullptr);
+    if (ret >= 0 && !moov_written) {
+      // delay_moov: the first flush writes only the moov and keeps the
+      // fragment's samples; a second one writes them, so that the frames
+      // counted as written below really are in the file.
+      moov_written = true;
+      ret = av_write_frame(oc, nullptr);
+    }
     if (ret < 0) return fail_write(ret);
     avio_flush(oc->pb);
     if (!check_pb()) return false;
@@ -422,11 +475,17 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
   auto d = std::make_unique<Impl>();
   d->opt = options;
   d->path = path;
-  d->width = options.width & ~1;
-  d->height = options.height & ~1;
+  const cv::Size size = h264_playable_size(options.width, options.height);
+  d->width = size.width;
+  d->height = size.height;
+  if (d->width < (options.width & ~1) || d->height < (options.height & ~1))
+    d->size_note = "frames scaled from " + std::to_string(options.width) + "x" + std::to_string(options.height) +
+                   " to " + std::to_string(d->width) + "x" + std::to_string(d->height) +
+                   ": larger H.264 frames do not play on phones or in most players (level 5.1, 9.4 megapixels)";
   const std::string container = video_container_for(path);
   if (container.empty()) return set(std::string("unsupported video format: ") + kVideoFormatsHint);
   d->is_matroska = container == "matroska";
+  d->moov_written = d->is_matroska;
   int ret = avformat_alloc_output_context2(&d->oc, nullptr, container.c_str(), path.c_str());
   if (ret < 0 || !d->oc) return set("cannot set up the " + container + " muxer: " + av::error_text(ret));
 
@@ -462,7 +521,23 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
   if (!options.audio_source.empty()) d->setup_audio(options.audio_source);
 
   ret = avio_open(&d->oc->pb, av::file_url(path).c_str(), AVIO_FLAG_WRITE);
-  if (ret < 0) return set("cannot create the file: " + write_error_text(ret));
+  if (ret < 0) {
+    // ENOENT in a folder that is there: one that takes no new files (/proc).
+    std::error_code ec;
+    const std::filesystem::path folder = std::filesystem::absolute(path, ec).parent_path();
+    if (ret == AVERROR(ENOENT) && std::filesystem::is_directory(folder, ec))
+      return set("cannot create the file: the folder '" + folder.string() + "' does not take new files");
+    return set("cannot create the file: " + write_error_text(ret));
+  }
+  // From here on a failure leaves no file behind (an export retried after
+  // freeing space is not refused as "exists already"); a link the user made
+  // (to /dev/full, in the tests) is left alone.
+  const auto fail_and_remove = [&](const std::string& why) {
+    avio_closep(&d->oc->pb);
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) std::filesystem::remove(path, ec);
+    return set(why);
+  };
   AVDictionary* mopts = nullptr;
   if (!d->is_matroska) {
     // empty_moov: the header carries no sample tables, so the file never needs
@@ -475,17 +550,18 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
   }
   ret = avformat_write_header(d->oc, &mopts);
   av_dict_free(&mopts);
-  if (ret < 0) return set("cannot write the file header: " + write_error_text(ret));
+  if (ret < 0) return fail_and_remove("cannot write the file header: " + write_error_text(ret));
   d->header_written = true;
   avio_flush(d->oc->pb);
-  if (d->oc->pb->error < 0) return set("cannot write the file header: " + write_error_text(d->oc->pb->error));
+  if (d->oc->pb->error < 0)
+    return fail_and_remove("cannot write the file header: " + write_error_text(d->oc->pb->error));
   d->bytes = avio_tell(d->oc->pb);
 
   d->frame = av_frame_alloc();
   d->frame->format = enc->pix_fmt;
   d->frame->width = enc->width;
   d->frame->height = enc->height;
-  if (av_frame_get_buffer(d->frame, 0) < 0) return set("out of memory");
+  if (av_frame_get_buffer(d->frame, 0) < 0) return fail_and_remove("out of memory");
   d->pkt = av_packet_alloc();
   return std::unique_ptr<VideoWriter>(new VideoWriter(std::move(d)));
 }
@@ -501,7 +577,7 @@ bool VideoWriter::write(const cv::Mat& bgr_in, std::int64_t pts) {
   if (bgr_in.empty() || bgr_in.type() != CV_8UC3) return d.fail("a frame is not an 8-bit BGR image");
   if (pts <= d.last_pts) pts = d.last_pts + 1;
   cv::Mat bgr = bgr_in;
-  if (bgr.cols != d.width || bgr.rows != d.height) cv::resize(bgr_in, bgr, cv::Size(d.width, d.height), 0, 0, cv::INTER_AREA);
+  if (bgr.cols != d.width || bgr.rows != d.height) bgr = fit_into(bgr_in, cv::Size(d.width, d.height));
   if (!bgr.isContinuous()) bgr = bgr.clone();
   if (av_frame_make_writable(d.frame) < 0) return d.fail("out of memory");
   d.sws = sws_getCachedContext(d.sws, d.width, d.height, AV_PIX_FMT_BGR24, d.width, d.height, AV_PIX_FMT_YUV420P,
@@ -569,6 +645,7 @@ std::int64_t VideoWriter::bytes_written() const {
 }
 std::string VideoWriter::path() const { return impl_->path; }
 std::string VideoWriter::audio_note() const { return impl_->audio_note; }
+std::string VideoWriter::size_note() const { return impl_->size_note; }
 const VideoWriterOptions& VideoWriter::options() const { return impl_->opt; }
 
 }  // namespace lp

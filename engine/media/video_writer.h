@@ -41,8 +41,17 @@ namespace lp {
 std::string video_container_for(const std::string& path);
 extern const char* const kVideoFormatsHint;
 
+// The largest frame that phones, browsers and desktop players decode: H.264
+// level 5.1/5.2, at most 36,864 macroblocks (9.4 megapixels, e.g. 4096x2304
+// or 3072x3072) and 8192 pixels a side. A bigger output (a 6000x6000
+// portrait) is scaled down to fit, keeping its aspect, rather than written as
+// a stream that most players refuse; size_note() says so. Sizes are even
+// (yuv420p).
+cv::Size h264_playable_size(int width, int height);
+
 struct VideoWriterOptions {
-  int width = 0;              // output size; odd sizes are rounded down to even (yuv420p)
+  int width = 0;              // output size; odd sizes are rounded down to even (yuv420p), and
+                              // sizes over h264_playable_size() scaled down to it
   int height = 0;
   int fps_num = 30;           // frame rate as a fraction
   int fps_den = 1;
@@ -67,9 +76,10 @@ class VideoWriter : public FrameSink {
   VideoWriter(const VideoWriter&) = delete;
   VideoWriter& operator=(const VideoWriter&) = delete;
 
-  // Encodes one BGR (CV_8UC3) frame; a frame of another size is resized to the
-  // output size. pts is in frame units (1/fps) and must increase; write(frame)
-  // uses the next one. False once the writer has failed (see error()).
+  // Encodes one BGR (CV_8UC3) frame; a frame of another size is scaled to fit
+  // the output size, keeping its aspect (black bars). pts is in frame units
+  // (1/fps) and must increase; write(frame) uses the next one. False once the
+  // writer has failed (see error()).
   bool write(const cv::Mat& bgr, std::int64_t pts) override;
   bool write(const cv::Mat& bgr);
 
@@ -84,6 +94,7 @@ class VideoWriter : public FrameSink {
   std::int64_t bytes_written() const override;      // file size as flushed
   std::string path() const override;
   std::string audio_note() const;                   // "none", "copied aac", "re-encoded pcm_s16le to aac", ...
+  std::string size_note() const;                    // "" or why the frames are smaller than asked
   const VideoWriterOptions& options() const;
 
   struct Impl;

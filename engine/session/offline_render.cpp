@@ -19,6 +19,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace lp {
@@ -84,6 +85,18 @@ std::string unwritable_reason(const std::string& path, bool via_rename = false) 
   if (!fs::is_directory(folder, ec)) return "the folder '" + folder.string() + "' does not exist";
   if (::access(folder.c_str(), W_OK) != 0)
     return "the folder '" + folder.string() + "' cannot be written (" + std::strerror(errno) + ")";
+  if (!fs::exists(st)) {
+    // access() says yes to root everywhere, and some folders take no new
+    // files whatever the permissions (/proc, /sys, a read-only mount): create
+    // the file to be sure, and remove it again.
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int err = errno;
+      return "files cannot be created in the folder '" + folder.string() + "' (" + std::strerror(err) + ")";
+    }
+    ::close(fd);
+    ::unlink(p.c_str());
+  }
   return {};
 }
 
@@ -344,6 +357,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     r.error = e.what();
     return r;
   }
+  if (const std::string note = engine->status(); !note.empty()) r.notes.push_back(note);
 
   // 3. The driving input.
   std::unique_ptr<DrivingFeed> feed;
@@ -454,6 +468,7 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
           r.error = e;
           return r;
         }
+        if (!writer->size_note().empty()) r.notes.push_back(writer->size_note());
       }
       // Frames keep their driving timestamps: a variable-frame-rate video (a
       // phone's, a screen recording's) holds a frame through its gap, so the
@@ -487,6 +502,11 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     if (!writer->finish() && r.error.empty()) r.error = writer->error();
     r.frames_written = writer->frames_written();
     r.audio_note = writer->audio_note();
+    // A failed render that got no frame into the file (a full disk from the
+    // start) leaves no empty file behind to block a retry under that name.
+    std::error_code ec;
+    if (!r.error.empty() && r.frames_written == 0 && fs::is_regular_file(fs::symlink_status(rq.out, ec)))
+      fs::remove(rq.out, ec);
   } else if (image_out && !last.empty()) {
     bool written = false;
     std::string why;

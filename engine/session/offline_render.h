@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace lp {
 
@@ -46,6 +47,8 @@ struct RenderResult {
   double fps = 0;        // render speed
   double video_fps = 0;  // output frame rate
   std::string audio_note;
+  std::vector<std::string> notes;  // what the user should know: the engine's ("fp16 on the CPU: using
+                                   // fp32"), the writer's ("frames scaled from 6000x6000 to ...")
   bool still_image = false;  // the output is an image: it holds the last frame rendered
   std::string engine_name;
   std::string out;

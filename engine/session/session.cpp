@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "common/rate_meter.h"
 #include "common/stopwatch.h"
 #include "engine_factory.h"
 #include "core/model_set.h"
@@ -23,24 +24,6 @@ using Clock = std::chrono::steady_clock;
 std::string file_name(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
-
-// Events per second over a sliding one-second window.
-class RateMeter {
- public:
-  void tick(std::int64_t now_ns) {
-    times_.push_back(now_ns);
-    while (!times_.empty() && now_ns - times_.front() > 1'000'000'000) times_.pop_front();
-  }
-  double rate(std::int64_t now_ns) const {
-    size_t n = 0;
-    for (auto t : times_)
-      if (now_ns - t <= 1'000'000'000) ++n;
-    return static_cast<double>(n);
-  }
-
- private:
-  std::deque<std::int64_t> times_;
-};
 
 }  // namespace
 
@@ -80,7 +63,10 @@ struct Session::Impl {
   std::int64_t models_checked_ns = 0;
   std::string neural_reason = "not loaded yet";
   std::string neural_loaded_for;  // device|precision the neural engine was made for
-  std::shared_ptr<Engine> engine_for(EngineKind kind, const Parameters& p, std::string* why) {
+  // `attempted` (optional): set when this call tried to load the neural
+  // engine (a failure then is news; a remembered one is not said again).
+  std::shared_ptr<Engine> engine_for(EngineKind kind, const Parameters& p, std::string* why,
+                                     bool* attempted = nullptr) {
     std::lock_guard<std::mutex> l(engines_mu);
     if (kind == EngineKind::Classic) {
       if (!classic) classic = make_classic_engine(get_detector());
@@ -94,6 +80,7 @@ struct Session::Impl {
       loaded_for_other = neural_loaded_for != want;
     }
     if (!tried || loaded_for_other) {
+      if (attempted) *attempted = true;
       std::string reason;
       neural.reset();
       auto engine = std::shared_ptr<Engine>(make_neural_engine(config.models_dir, p.device, p.precision, &reason));
@@ -112,6 +99,16 @@ struct Session::Impl {
   bool neural_known_unavailable(const Parameters& p) const {
     std::lock_guard<std::mutex> s(engines_status_mu);
     return neural_tried && !neural_reason.empty() && neural_loaded_for == p.device + "|" + p.precision;
+  }
+  // A failed neural load is remembered (no retry per frame or per slider
+  // move) until the user chooses Classic: choosing Neural again then tries
+  // again (models exported again, GPU memory freed by another program).
+  void forget_neural_failure() {
+    std::lock_guard<std::mutex> s(engines_status_mu);
+    if (neural_tried && !neural_reason.empty()) {
+      neural_tried = false;
+      neural_reason = "not loaded yet (select it to load)";
+    }
   }
 
   // ---- The current source and its prepared state for the active engine.
@@ -252,9 +249,10 @@ struct Session::Impl {
                         bool announce, bool reprepare = false) {
     EngineKind kind = p.engine;
     std::string why;
-    std::shared_ptr<Engine> engine = engine_for(kind, p, &why);
+    bool attempted = false;
+    std::shared_ptr<Engine> engine = engine_for(kind, p, &why, &attempted);
     if (!engine) {
-      post(MessageLevel::Warning, "Neural engine unavailable (" + why + "); using Classic (mesh warp)");
+      if (attempted) post(MessageLevel::Warning, "Neural engine unavailable (" + why + "); using Classic (mesh warp)");
       kind = EngineKind::Classic;
       engine = engine_for(kind, p, nullptr);
     }
@@ -306,6 +304,25 @@ struct Session::Impl {
   // Runs `job` on a worker thread; `busy` counts the jobs of its kind still
   // running (the UI's "loading" indicators). An exception becomes an error
   // message starting with `what`.
+  // Opens a driving video (probing it: call on a worker) and makes it the
+  // input unless a newer choice (generation `gen`) came since.
+  void open_video_job(std::uint64_t gen, const std::string& path) {
+    std::string error;
+    auto video = VideoSource::open(path, &error);
+    if (!video) {
+      post(MessageLevel::Error, error);  // the current input keeps running
+      return;
+    }
+    DrivingStatus status;
+    status.kind = DrivingStatus::Kind::Video;
+    status.name = path;
+    status.fps = video->info().fps;
+    status.frame_count = video->info().frame_count;
+    if (!use_driving_input(gen, status, [&] { capture->start_video(std::move(video), true, true); }))
+      return;  // closing, or a newer choice won
+    post(MessageLevel::Info, "Driving: " + file_name(path));
+  }
+
   void spawn_worker(std::function<void()> job, std::atomic<int>* busy = nullptr,
                     const char* what = "Source preparation failed") {
     if (!busy) busy = &self->loading_;
@@ -490,6 +507,7 @@ struct Session::Impl {
   }
 
   void maybe_reprepare(const Active& a, const Parameters& p) {
+    if (p.engine == EngineKind::Classic) forget_neural_failure();
     if (!a.source || reprepare_busy.load()) return;
     const bool crop_changed = a.crop.scale != p.source_crop.scale || a.crop.vx != p.source_crop.vx ||
                               a.crop.vy != p.source_crop.vy || a.crop.rotate != p.source_crop.rotate;
@@ -589,24 +607,8 @@ void Session::open_source_image(const std::string& name, const cv::Mat& bgr) {
 
 void Session::open_driving_video(const std::string& path) {
   const std::uint64_t gen = ++impl_->driving_gen;
-  impl_->spawn_worker(
-      [this, gen, path] {
-        std::string error;
-        auto video = VideoSource::open(path, &error);  // probes the file: off the UI thread
-        if (!video) {
-          impl_->post(MessageLevel::Error, error);  // the current input keeps running
-          return;
-        }
-        DrivingStatus status;
-        status.kind = DrivingStatus::Kind::Video;
-        status.name = path;
-        status.fps = video->info().fps;
-        status.frame_count = video->info().frame_count;
-        if (!impl_->use_driving_input(gen, status, [&] { impl_->capture->start_video(std::move(video), true, true); }))
-          return;  // closing, or a newer choice won
-        impl_->post(MessageLevel::Info, "Driving: " + file_name(path));
-      },
-      &impl_->driving_opening, "Opening the driving video failed");
+  impl_->spawn_worker([this, gen, path] { impl_->open_video_job(gen, path); }, &impl_->driving_opening,
+                      "Opening the driving video failed");
 }
 
 void Session::open_driving_camera(int index) {
@@ -654,19 +656,29 @@ void Session::reconnect_driving() {
 }
 
 void Session::open_dropped_file(const std::string& path) {
-  std::string reason;
-  switch (sniff_media(path, &reason)) {
-    case MediaKind::Image:
-      open_source(path);
-      break;
-    case MediaKind::Video:
-      open_driving_video(path);
-      break;
-    default:
-      impl_->post(MessageLevel::Error,
-                  "Cannot use " + file_name(path) + ": " + (reason.empty() ? "not an image or a video" : reason));
-      break;
+  // This runs in the window's drop callback: only an image is told here, by
+  // its first bytes. Anything else is probed as a video by FFmpeg on a worker
+  // (reading its streams can take seconds on a network mount).
+  if (sniff_media(path, nullptr, /*probe_video=*/false) == MediaKind::Image) {
+    open_source(path);
+    return;
   }
+  const std::uint64_t gen = ++impl_->driving_gen;
+  impl_->spawn_worker(
+      [this, gen, path] {
+        std::string reason;
+        switch (sniff_media(path, &reason)) {
+          case MediaKind::Image:  // changed on disk since the drop
+          case MediaKind::Video:
+            break;
+          default:
+            impl_->post(MessageLevel::Error,
+                        "Cannot use " + file_name(path) + ": " + (reason.empty() ? "not an image or a video" : reason));
+            return;
+        }
+        impl_->open_video_job(gen, path);
+      },
+      &impl_->driving_opening, "Opening the dropped file failed");
 }
 
 void Session::set_playing(bool playing) {

@@ -191,3 +191,25 @@ TEST(Gui, CtrlCSavesSettings) {
   EXPECT_TRUE(saved.warning.empty()) << saved.warning;
   EXPECT_FLOAT_EQ(saved.settings.parameters.animation.edit.smile, 0.5f);
 }
+
+// A saved webcam that is unplugged at start (or a video on a drive that is not
+// mounted) fails to open; it stays the saved choice for the next start instead
+// of being overwritten with "none".
+TEST(Gui, ASavedDrivingInputThatFailsAtStartStaysSaved) {
+  if (!have_display()) GTEST_SKIP() << "no X display (run under xvfb-run)";
+  LP_REQUIRE_SHARED("media/s1.jpg");
+  const auto dir = lp::test::scratch_dir();
+  const auto settings_file = dir / "settings.json";
+  lp::Settings s;
+  s.last_driving = "camera:37";  // no such webcam
+  ASSERT_EQ(lp::save_settings(s, settings_file), "");
+  const std::string cmd = std::string(LIVEPUPPET_GUI) + " --settings " + settings_file.string() +
+                          " --size 1280x800 --frames 3 --source " + lp::test::media("s1.jpg").string() + " > " +
+                          (dir / "gui.log").string() + " 2>&1";
+  const int st = std::system(cmd.c_str());
+  std::ifstream in(dir / "gui.log");
+  const std::string log{std::istreambuf_iterator<char>(in), {}};
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << log;
+  const lp::SettingsLoadResult saved = lp::load_settings(settings_file);
+  EXPECT_EQ(saved.settings.last_driving, "camera:37") << log;
+}

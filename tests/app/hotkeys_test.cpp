@@ -82,6 +82,18 @@ TEST(Hotkeys, ActOnTheControlsAndNeverWhileTyping) {
   imgui.press(ui, GLFW_KEY_R, /*ctrl=*/true);
   EXPECT_TRUE(ui.toggle_recording_requested);
 
+  // Ctrl+S, Ctrl+M, Ctrl+F and Ctrl+Space belong to other programs (a user
+  // saving or searching in another window that sends the key here): nothing
+  // toggles.
+  ui.toggle_recording_requested = false;
+  const bool stitching_before = ui.params.animation.stitching, mirror_before = ui.params.mirror_webcam;
+  for (int key : {GLFW_KEY_S, GLFW_KEY_M, GLFW_KEY_F, GLFW_KEY_SPACE}) imgui.press(ui, key, /*ctrl=*/true);
+  EXPECT_EQ(ui.params.animation.stitching, stitching_before) << "Ctrl+S toggled stitching";
+  EXPECT_EQ(ui.params.mirror_webcam, mirror_before) << "Ctrl+M toggled the mirror";
+  EXPECT_FALSE(ui.fullscreen_output) << "Ctrl+F toggled fullscreen";
+  EXPECT_TRUE(session.paused()) << "Ctrl+Space toggled pause";
+  EXPECT_FALSE(ui.toggle_recording_requested);
+
   imgui.press(ui, GLFW_KEY_F1);
   EXPECT_TRUE(ui.show_help);
   imgui.press(ui, GLFW_KEY_ESCAPE);

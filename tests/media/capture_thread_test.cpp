@@ -149,6 +149,38 @@ TEST(CaptureThread, TruncatedVideoReportsErrorAndKeepsRunning) {
   auto f = box->wait_take(10s);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->source_index, 10);
+
+  // Play after the error restarts from the first frame, as play at the end does.
+  capture.seek(340);
+  const auto t1 = std::chrono::steady_clock::now();
+  while (capture.status().state != CaptureState::Error && std::chrono::steady_clock::now() - t1 < 20s)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(capture.status().state, CaptureState::Error);
+  while (box->try_take()) {
+  }
+  capture.play();
+  f = box->wait_take(10s);
+  ASSERT_TRUE(f) << "play after an error did nothing";
+  EXPECT_EQ(f->source_index, 0);
+}
+
+// A one-frame video on loop shows its frame at the video's rate; it must not
+// republish it flat out (a busy loop that takes both cores from the engine).
+TEST(CaptureThread, OneFrameVideoOnLoopIsPacedNotSpinning) {
+  const auto path = test::scratch_dir() / "one.mp4";
+  if (!test::run_ffmpeg("-f lavfi -i color=c=gray:s=64x64:r=25 -frames:v 1 -c:v libx264 -pix_fmt yuv420p " +
+                        test::shell_quote(path.string())))
+    GTEST_SKIP() << "ffmpeg (CLI) is needed to prepare the test file";
+  std::string err;
+  auto video = VideoSource::open(path.string(), &err);
+  ASSERT_TRUE(video) << err;
+  auto box = std::make_shared<CaptureMailbox>();
+  CaptureThread capture(box);
+  capture.start_video(std::move(video), /*playing=*/true, /*loop=*/true);
+  std::this_thread::sleep_for(1s);
+  const std::uint64_t published = capture.status().frames_published;
+  EXPECT_GE(published, 5u) << "the frame is shown again and again on loop";
+  EXPECT_LE(published, 60u) << "republished flat out instead of at 25 fps";
 }
 
 TEST(Camera, MissingWebcamCannotOpen) {

@@ -3,6 +3,7 @@
 // naming the file and the frame.
 #include "ffprobe_probe.h"
 #include "media/video_source.h"
+#include "media/video_writer.h"
 #include "test_support.h"
 
 #include <fstream>
@@ -193,6 +194,33 @@ TEST(VideoSource, BadFilesGiveClearErrors) {
   std::ofstream(empty).close();
   EXPECT_FALSE(VideoSource::open(empty.string(), &err));
   EXPECT_NE(err.find("0 bytes"), std::string::npos) << err;
+}
+
+// A video whose track holds no frame (a recording stopped before its first
+// frame) is an error that says so, not an "end" that leaves the output
+// frozen without a word.
+TEST(VideoSource, AVideoWithoutFramesIsAnErrorNotAnEnd) {
+  const fs::path path = test::scratch_dir() / "no-frames.mp4";
+  VideoWriterOptions o;
+  o.width = 64;
+  o.height = 64;
+  o.preset = "ultrafast";
+  std::string err;
+  auto w = VideoWriter::open(path.string(), o, &err);
+  ASSERT_TRUE(w) << err;
+  ASSERT_TRUE(w->finish()) << w->error();
+  auto v = VideoSource::open(path.string(), &err);
+  if (!v) {  // refused at open: fine, if it names the file
+    EXPECT_NE(err.find("no-frames.mp4"), std::string::npos) << err;
+    return;
+  }
+  for (bool loop : {false, true}) {
+    v->set_loop(loop);
+    VideoFrame f;
+    EXPECT_EQ(v->read(f), ReadStatus::Error) << "loop " << loop;
+    EXPECT_NE(v->error().find("no frame"), std::string::npos) << v->error();
+    EXPECT_NE(v->error().find("no-frames.mp4"), std::string::npos) << v->error();
+  }
 }
 
 TEST(VideoSource, AnImageIsNotAVideo) {

@@ -8,6 +8,8 @@
 #include "media/video_writer.h"
 #include "test_support.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -200,6 +202,100 @@ TEST(VideoWriter, UnwritableLocationOrFullDiskIsAClearError) {
   const fs::path ro = "/proc/livepuppet-test.mp4";  // writable by nobody, root included
   EXPECT_FALSE(VideoWriter::open(ro.string(), o, &err));
   EXPECT_NE(err.find(ro.string()), std::string::npos) << err;
+  EXPECT_EQ(err.find("does not exist"), std::string::npos) << "/proc is there: " << err;
+}
+
+// A frame too big for players (a 6000x6000 portrait) is scaled down to H.264
+// level 5.1's 36,864 macroblocks, keeping its aspect; sizes that fit stay.
+TEST(VideoWriter, FramesTooBigForPlayersAreScaledDownAndSaidSo) {
+  EXPECT_EQ(h264_playable_size(1920, 1080), cv::Size(1920, 1080));
+  EXPECT_EQ(h264_playable_size(4096, 2304), cv::Size(4096, 2304));
+  EXPECT_EQ(h264_playable_size(513, 301), cv::Size(512, 300)) << "yuv420p: even sizes";
+  for (cv::Size big : {cv::Size(6000, 6000), cv::Size(6000, 4000), cv::Size(12000, 600), cv::Size(3001, 9000)}) {
+    SCOPED_TRACE(std::to_string(big.width) + "x" + std::to_string(big.height));
+    const cv::Size s = h264_playable_size(big.width, big.height);
+    EXPECT_LE(static_cast<long>((s.width + 15) / 16) * ((s.height + 15) / 16), 36864);
+    EXPECT_LE(std::max(s.width, s.height), 8192);
+    const double side_scale = std::min(1.0, 8192.0 / std::max(big.width, big.height));
+    const double cap = std::min(9437184.0, static_cast<double>(big.area()) * side_scale * side_scale);
+    EXPECT_GT(static_cast<double>(s.area()), 0.97 * cap) << "scaled down no more than needed";
+    EXPECT_NEAR(static_cast<double>(s.width) / s.height, static_cast<double>(big.width) / big.height,
+                0.01 * big.width / big.height)
+        << "aspect kept";
+  }
+
+  const fs::path out = test::scratch_dir() / "big.mp4";
+  VideoWriterOptions o;
+  o.width = 6000;
+  o.height = 4000;
+  o.preset = "ultrafast";
+  std::string err;
+  auto w = VideoWriter::open(out.string(), o, &err);
+  ASSERT_TRUE(w) << err;
+  EXPECT_NE(w->size_note().find("6000x4000"), std::string::npos) << w->size_note();
+  ASSERT_TRUE(w->write(pattern(6000, 4000, 0))) << w->error();
+  ASSERT_TRUE(w->finish()) << w->error();
+  const cv::Size s = h264_playable_size(6000, 4000);
+  EXPECT_EQ(test::ffprobe_value(out.string(), "v:0", "stream=width"), std::to_string(s.width));
+  EXPECT_EQ(test::ffprobe_value(out.string(), "v:0", "stream=height"), std::to_string(s.height));
+
+  o.width = 64;
+  o.height = 48;
+  auto small = VideoWriter::open((test::scratch_dir() / "small.mp4").string(), o, &err);
+  ASSERT_TRUE(small) << err;
+  EXPECT_TRUE(small->size_note().empty()) << small->size_note();
+}
+
+// Crash safety from the first fragment on: the frames counted as written are
+// in the file at that moment (MP4 with its delayed moov included), so a crash
+// right then loses none of them.
+TEST(VideoWriter, FramesCountedAsWrittenAreInTheFileFromTheFirstFragment) {
+  for (const char* name : {"first.mp4", "first.mkv"}) {
+    SCOPED_TRACE(name);
+    const fs::path out = test::scratch_dir() / name;
+    VideoWriterOptions o;
+    o.width = 160;
+    o.height = 120;
+    o.fps_num = 25;
+    o.preset = "ultrafast";
+    o.fragment_seconds = 1.0;
+    std::string err;
+    auto w = VideoWriter::open(out.string(), o, &err);
+    ASSERT_TRUE(w) << err;
+    int n = 0;
+    while (w->frames_written() == 0 && n < 200) ASSERT_TRUE(w->write(pattern(160, 120, n++))) << w->error();
+    ASSERT_GT(w->frames_written(), 0) << "no fragment was cut in 8 s of video";
+    const auto p = test::ffprobe(out.string());  // the writer is still open: as after a crash
+    ASSERT_TRUE(p.ok) << p.error;
+    EXPECT_EQ(p.video_frames, w->frames_written());
+    ASSERT_TRUE(w->finish()) << w->error();
+  }
+}
+
+// A frame of another shape than the file's (the GUI recording when the user
+// loads a wide portrait mid-recording) keeps its aspect: black bars, not a
+// squashed face.
+TEST(VideoWriter, AFrameOfAnotherShapeKeepsItsAspect) {
+  const fs::path out = test::scratch_dir() / "shape.mp4";
+  VideoWriterOptions o;
+  o.width = 128;
+  o.height = 128;
+  o.preset = "ultrafast";
+  std::string err;
+  auto w = VideoWriter::open(out.string(), o, &err);
+  ASSERT_TRUE(w) << err;
+  const cv::Mat wide(64, 128, CV_8UC3, cv::Scalar(255, 255, 255));  // 2:1, white
+  ASSERT_TRUE(w->write(wide)) << w->error();
+  ASSERT_TRUE(w->finish()) << w->error();
+  auto v = VideoSource::open(out.string(), &err);
+  ASSERT_TRUE(v) << err;
+  VideoFrame f;
+  ASSERT_EQ(v->read(f), ReadStatus::Frame);
+  cv::Mat grey;
+  cv::cvtColor(f.image, grey, cv::COLOR_BGR2GRAY);
+  EXPECT_LT(cv::mean(grey(cv::Rect(0, 0, 128, 28)))[0], 20) << "black bar above";
+  EXPECT_GT(cv::mean(grey(cv::Rect(0, 36, 128, 56)))[0], 235) << "the frame, whole, in the middle";
+  EXPECT_LT(cv::mean(grey(cv::Rect(0, 100, 128, 28)))[0], 20) << "black bar below";
 }
 
 TEST(OutputPath, NeverOverwrites) {

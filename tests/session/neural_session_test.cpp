@@ -78,6 +78,7 @@ TEST(NeuralSession, BrokenModelFolderFallsBackToClassicAndSaysWhy) {
   Session s(cfg);
   Parameters p;
   p.engine = EngineKind::Neural;
+  p.device = "cpu";
   s.set_parameters(p);
   s.open_source(lp::test::media("s42.jpg").string());
   ASSERT_TRUE(s.wait_source_idle(120));
@@ -90,6 +91,42 @@ TEST(NeuralSession, BrokenModelFolderFallsBackToClassicAndSaysWhy) {
   EXPECT_EQ(g->engine_name, "Classic (mesh warp)");
   EXPECT_FALSE(s.stats().neural_available);
   EXPECT_NE(s.stats().neural_unavailable_reason.find("warping_module.pt"), std::string::npos);
+
+  // Dragging the crop slider re-prepares the portrait, but the failure is
+  // said once, not once per slider step.
+  for (float scale : {2.4f, 2.5f, 2.6f}) {
+    p.source_crop.scale = scale;
+    s.set_parameters(p);
+    auto h = s.wait_for_output(0, 30);
+    ASSERT_NE(h, nullptr);
+    s.wait_for_output(h->seq, 30);
+    ASSERT_TRUE(s.wait_source_idle(120));
+  }
+  msgs = s.take_messages();
+  EXPECT_EQ(join(msgs).find("Neural engine unavailable"), std::string::npos) << join(msgs);
+
+  // The models are exported again while the app runs: choosing Classic, then
+  // Neural, loads them; no restart.
+  std::filesystem::copy_file(models_dir() / "warping_module.pt", dir / "warping_module.pt",
+                             std::filesystem::copy_options::overwrite_existing);
+  p.engine = EngineKind::Classic;
+  s.set_parameters(p);
+  for (int i = 0; i < 3; ++i) ASSERT_NE(s.wait_for_output(0, 30), nullptr);
+  auto c = s.wait_for_output(0, 30);
+  ASSERT_NE(c, nullptr);
+  s.wait_for_output(c->seq, 30);
+  p.engine = EngineKind::Neural;  // same device and precision: only the Classic step allows the retry
+  s.set_parameters(p);
+  std::shared_ptr<const AnimatedFrame> n;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 40 && !(n && n->engine_name == "Neural (LivePortrait)"); ++i) {
+    n = s.wait_for_output(seq, 120);
+    ASSERT_NE(n, nullptr) << join(s.take_messages());
+    seq = n->seq;
+    s.wait_source_idle(300);
+  }
+  EXPECT_EQ(n->engine_name, "Neural (LivePortrait)") << join(s.take_messages());
+  EXPECT_TRUE(s.stats().neural_available);
 }
 
 // A neural motion template (keypoint parameters) replays the same frames.
@@ -103,10 +140,12 @@ TEST(NeuralSession, MotionTemplateReplaysTheSameFrames) {
   const auto motion = dir / "m.json", direct = dir / "direct.mp4", replay = dir / "replay.mp4";
   int st = -1;
   std::string out = run_command(base + " --driving " + shell_quote(lp::test::media("d10.mp4").string()) +
-                                    " --frames 2 --save-motion " + shell_quote(motion.string()) + " --out " +
-                                    shell_quote(direct.string()) + " 2>&1",
+                                    " --frames 2 --precision fp16 --save-motion " + shell_quote(motion.string()) +
+                                    " --out " + shell_quote(direct.string()) + " 2>&1",
                                 &st);
   ASSERT_EQ(st, 0) << out;
+  // fp16 on the CPU runs in fp32 (no fast half convolutions there), and says so.
+  EXPECT_NE(out.find("note: fp16 asked for on the CPU"), std::string::npos) << out;
   std::ifstream in(motion);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(text.find("\"keypoints\""), std::string::npos);

@@ -390,6 +390,19 @@ TEST(Render, UnwritableImageOutputIsRefusedFirst) {
   EXPECT_TRUE(fs::is_directory(dir / "taken.png"));
 }
 
+// A folder that is there but takes no new files (/proc; a read-only mount)
+// is refused up front with what is wrong with it, even for root, to whom
+// access() says yes everywhere; it does not "not exist".
+TEST(Render, OutputInAFolderThatTakesNoFilesIsRefusedFirst) {
+  if (!fs::is_directory("/proc")) GTEST_SKIP() << "no /proc on this system";
+  const auto dir = lp::test::scratch_dir();
+  CliRun r = cli("render --source /nonexistent/p.jpg --driving idle --out /proc/livepuppet-test.mp4", dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("/proc"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("does not exist"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists("/proc/livepuppet-test.mp4"));
+}
+
 // Numbers in options are read whole and range-checked: "<option> needs ...,
 // not '<value>'" and exit status 2, before anything is loaded.
 // Files an option names are checked before the work starts, not after it: a

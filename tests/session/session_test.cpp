@@ -49,6 +49,8 @@ TEST(Session, DroppedTextFileIsRejectedAndSourceKept) {
   const auto txt = lp::test::scratch_dir() / "notes.txt";
   std::ofstream(txt) << "this is not a portrait\n";
   s.open_dropped_file(txt.string());  // the GLFW drop callback's path
+  // Not an image by its first bytes: probed as a video on a worker, off the UI thread.
+  ASSERT_TRUE(s.wait_driving_idle(30));
   ASSERT_TRUE(s.wait_source_idle(30));
   auto msgs = s.take_messages();
   EXPECT_TRUE(has_message(msgs, MessageLevel::Error, "notes.txt")) << join(msgs);
