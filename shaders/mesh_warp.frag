@@ -11,8 +11,16 @@ in vec3 v_tint_color;  // RGB 0..1, interpolated separately from v_tint (as the 
 uniform sampler2D u_source;      // linear filtering, clamp to edge (the pass binds a sampler)
 uniform int u_mouth_pass;        // 0: skin triangles, 1: mouth-interior triangles
 uniform float u_mouth_darkness;  // 0 = plain texture .. 1 = full mouth shade
-uniform vec3 u_mouth_top;        // RGB 0..1, near the upper teeth
-uniform vec3 u_mouth_bottom;     // RGB 0..1, towards the tongue
+uniform vec3 u_mouth_top;        // RGB 0..1, cavity under the teeth
+uniform vec3 u_mouth_bottom;     // RGB 0..1, cavity towards the lower lip
+uniform vec3 u_mouth_teeth;      // RGB 0..1, upper teeth in the mouth's shadow
+uniform vec3 u_mouth_tongue;     // RGB 0..1
+
+// As mouth_shade() in engine/classic/warp_render_cpu.h (the CPU oracle).
+const float kMouthTeethEnd = 0.2;
+const float kMouthTeethFade = 0.1;
+const float kMouthTongueStart = 0.55;
+const float kMouthTongueShare = 0.6;
 uniform vec2 u_mask_center;      // pixels
 uniform vec2 u_mask_inv_axes;    // 1 / semi-axes, pixels^-1
 uniform vec2 u_mask_rot;         // (cos, sin) of the mask angle
@@ -37,11 +45,13 @@ void main() {
   vec4 c = texture(u_source, v_uv);
   if (v_tint > 0.0) c.rgb = mix(c.rgb, v_tint_color, v_tint);
   if (u_mouth_pass == 1) {
-    // A touch lighter under the upper lip, darkest towards the lower lip (the
-    // stretched texture inside must not show as streaks).
+    // Teeth under the upper lip, the dark cavity, a hint of tongue towards the
+    // lower lip; at full darkness none of the stretched texture shows.
     float v = min(v_mouth_v, 1.0);
-    vec3 shade = mix(u_mouth_top, u_mouth_bottom, v);
-    c.rgb = mix(c.rgb, shade, u_mouth_darkness * (0.85 + 0.15 * v));
+    vec3 cavity = mix(u_mouth_top, u_mouth_bottom, v);
+    vec3 shade = mix(u_mouth_teeth, cavity, smoothstep(kMouthTeethEnd, kMouthTeethEnd + kMouthTeethFade, v));
+    shade = mix(shade, u_mouth_tongue, kMouthTongueShare * smoothstep(kMouthTongueStart, 1.0, v));
+    c.rgb = mix(c.rgb, shade, u_mouth_darkness);
   }
   frag_color = mix(src, c, m);
 }

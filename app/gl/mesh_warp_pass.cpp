@@ -79,6 +79,8 @@ bool MeshWarpPass::init() {
   u_.mouth_darkness = glGetUniformLocation(p, "u_mouth_darkness");
   u_.mouth_top = glGetUniformLocation(p, "u_mouth_top");
   u_.mouth_bottom = glGetUniformLocation(p, "u_mouth_bottom");
+  u_.mouth_teeth = glGetUniformLocation(p, "u_mouth_teeth");
+  u_.mouth_tongue = glGetUniformLocation(p, "u_mouth_tongue");
   u_.mask_center = glGetUniformLocation(p, "u_mask_center");
   u_.mask_inv_axes = glGetUniformLocation(p, "u_mask_inv_axes");
   u_.mask_rot = glGetUniformLocation(p, "u_mask_rot");
@@ -218,11 +220,14 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   const FeatherMask& fm = mesh.mask;
   auto rgb = [](const cv::Vec3f& bgr) { return cv::Vec3f(bgr[2] / 255.f, bgr[1] / 255.f, bgr[0] / 255.f); };
   const cv::Vec3f top = rgb(mesh.mouth_top_bgr), bottom = rgb(mesh.mouth_bottom_bgr);
+  const cv::Vec3f teeth = rgb(mesh.mouth_teeth_bgr), tongue = rgb(mesh.mouth_tongue_bgr);
   glUniform2f(u_.size, static_cast<float>(width_), static_cast<float>(height_));
   glUniform1i(u_.source, 0);
   glUniform1f(u_.mouth_darkness, mesh.mouth_darkness);
   glUniform3f(u_.mouth_top, top[0], top[1], top[2]);
   glUniform3f(u_.mouth_bottom, bottom[0], bottom[1], bottom[2]);
+  glUniform3f(u_.mouth_teeth, teeth[0], teeth[1], teeth[2]);
+  glUniform3f(u_.mouth_tongue, tongue[0], tongue[1], tongue[2]);
   glUniform2f(u_.mask_center, fm.center.x, fm.center.y);
   glUniform2f(u_.mask_inv_axes, 1.f / fm.semi_axes.x, 1.f / fm.semi_axes.y);
   glUniform2f(u_.mask_rot, std::cos(fm.angle), std::sin(fm.angle));

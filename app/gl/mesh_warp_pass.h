@@ -66,7 +66,7 @@ class MeshWarpPass {
   GLuint drawn_source_ = 0;  // texture of the last draw
   cv::Rect drawn_rect_;      // pixels the last draw could have changed
   struct Uniforms {
-    GLint size, source, mouth_pass, mouth_darkness, mouth_top, mouth_bottom;
+    GLint size, source, mouth_pass, mouth_darkness, mouth_top, mouth_bottom, mouth_teeth, mouth_tongue;
     GLint mask_center, mask_inv_axes, mask_rot, mask_feather;
   } u_{};
 };

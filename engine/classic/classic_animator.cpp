@@ -63,6 +63,18 @@ cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
 // Where an upper-lid vertex samples the source when its eye is closed
 // (`closure` 0..1): the lid band borrows skin from above, because the skin
 // that was folded into the crease when the eye was open is not in the picture.
+// The mouth interior takes on the portrait's colourfulness: a black-and-white
+// photo gets a grey mouth, not a purple hole. Skin's chroma (max - min of
+// BGR) is about 60 in a colour portrait; at 0 the colours are their greys.
+void set_mouth_colours(const cv::Vec3f& skin_bgr, WarpMesh& mesh) {
+  const float chroma = std::max({skin_bgr[0], skin_bgr[1], skin_bgr[2]}) - std::min({skin_bgr[0], skin_bgr[1], skin_bgr[2]});
+  const float keep = std::clamp(chroma / 60.f, 0.f, 1.f);
+  for (cv::Vec3f* c : {&mesh.mouth_top_bgr, &mesh.mouth_bottom_bgr, &mesh.mouth_teeth_bgr, &mesh.mouth_tongue_bgr}) {
+    const float grey = 0.114f * (*c)[0] + 0.587f * (*c)[1] + 0.299f * (*c)[2];
+    for (int k = 0; k < 3; ++k) (*c)[k] = grey + ((*c)[k] - grey) * keep;
+  }
+}
+
 // The lashes' row slides up towards the crease, the crease towards the brow.
 cv::Point2f closing_lid_texcoord(const FaceMesh& mesh, const EyelidColumn& col, bool crease_row, float closure) {
   if (!crease_row) return mesh.vertices[col.lash] + (mesh.vertices[col.crease] - mesh.vertices[col.lash]) * (0.6f * closure);
@@ -279,7 +291,8 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
   out.eye_triangles = mesh.eye_triangles;
   out.mouth_triangles = mesh.mouth_triangles;
   out.mouth_polygon.assign(out.positions.begin() + 60, out.positions.begin() + 68);
-  out.mouth_darkness = 0.92f * std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
+  out.mouth_darkness = std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
+  set_mouth_colours(src.skin_bgr, out);
   // Closing lids: the upper lid band borrows skin from above
   // (closing_lid_texcoord) and takes on the lid colour, so the lashes and the
   // crease of the open eye do not show through; the lower lid's rim slides down

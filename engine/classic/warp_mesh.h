@@ -45,12 +45,17 @@ struct WarpMesh {
   std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn last, shaded)
   std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour 60..67 (for overlays)
 
-  // Mouth interior: colour = mix(texel, mix(top, bottom, v), darkness * (0.85 + 0.15 v)),
-  // v = mouth_v: a touch lighter under the upper lip, darkest towards the
-  // lower lip; the texture stretched inside must not show as streaks.
+  // Mouth interior: colour = mix(texel, mouth_shade(v), darkness), v =
+  // mouth_v (0 under the upper lip .. 1 on the lower lip; 0.5 at the corners):
+  // a band of upper teeth under the upper lip, the dark cavity, a hint of
+  // tongue towards the lower lip (mouth_shade() in warp_render_cpu.h and
+  // shaders/mesh_warp.frag). At full darkness no source texture is left to
+  // show as streaks (the source's closed lip line stretched open).
   float mouth_darkness = 0.f;                  // 0 = plain texture (mouth as in the source)
-  cv::Vec3f mouth_top_bgr{52.f, 52.f, 74.f};   // 0..255, near the upper teeth
-  cv::Vec3f mouth_bottom_bgr{20.f, 16.f, 36.f};
+  cv::Vec3f mouth_top_bgr{40.f, 38.f, 62.f};     // 0..255, cavity under the teeth
+  cv::Vec3f mouth_bottom_bgr{18.f, 14.f, 32.f};   // cavity towards the lower lip
+  cv::Vec3f mouth_teeth_bgr{165.f, 185.f, 202.f};  // upper teeth, in the mouth's shadow
+  cv::Vec3f mouth_tongue_bgr{64.f, 60.f, 140.f};
 
   // Every triangle: colour = mix(texel, tint_bgr, tint), both interpolated
   // per pixel: a closing lid takes on the lid's skin colour instead of showing

@@ -54,6 +54,11 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
   }
 }
 
+float smoothstep(float e0, float e1, float x) {
+  const float t = std::clamp((x - e0) / (e1 - e0), 0.f, 1.f);
+  return t * t * (3.f - 2.f * t);
+}
+
 template <int C>
 void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
                const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
@@ -81,12 +86,8 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
       if (tv[x][0] > 0.f)
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
       if (mv[x] >= 0.f) {  // mouth interior
-        const float f = std::min(1.f, mv[x]);
-        const float amount = dark * (0.85f + 0.15f * f);
-        for (int k = 0; k < 3; ++k) {
-          const float shade = mesh.mouth_top_bgr[k] + (mesh.mouth_bottom_bgr[k] - mesh.mouth_top_bgr[k]) * f;
-          c[k] = c[k] + (shade - c[k]) * amount;
-        }
+        const cv::Vec3f shade = mouth_shade(mesh, mv[x]);
+        for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * dark;
       }
       for (int k = 0; k < C; ++k) o[x][k] = cv::saturate_cast<uchar>(s[x][k] + (c[k] - s[x][k]) * m);
     }
@@ -94,6 +95,19 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
 }
 
 }  // namespace
+
+cv::Vec3f mouth_shade(const WarpMesh& mesh, float v) {
+  v = std::min(v, 1.f);
+  const float to_cavity = smoothstep(kMouthTeethEnd, kMouthTeethEnd + kMouthTeethFade, v);
+  const float to_tongue = kMouthTongueShare * smoothstep(kMouthTongueStart, 1.f, v);
+  cv::Vec3f out;
+  for (int k = 0; k < 3; ++k) {
+    const float cavity = mesh.mouth_top_bgr[k] + (mesh.mouth_bottom_bgr[k] - mesh.mouth_top_bgr[k]) * v;
+    const float s = mesh.mouth_teeth_bgr[k] + (cavity - mesh.mouth_teeth_bgr[k]) * to_cavity;
+    out[k] = s + (mesh.mouth_tongue_bgr[k] - s) * to_tongue;
+  }
+  return out;
+}
 
 cv::Mat render_mask(const WarpMesh& mesh) {
   cv::Mat m(mesh.size, CV_32FC1, cv::Scalar(0));

@@ -6,7 +6,7 @@
 //    bilinearly (clamp to edge) at the barycentric mix of the triangle's
 //    texcoords (one cv::remap over maps filled triangle by triangle);
 //  - mouth triangles are drawn after the skin and shaded: mix(texel,
-//    mix(top, bottom, mouth_v), mouth_darkness);
+//    mouth_shade(mouth_v), mouth_darkness);
 //  - the result is composited over the source with the feathered mask, and
 //    pixels where the mask is 0 are copied, so they equal the source exactly.
 #include "classic/warp_mesh.h"
@@ -21,5 +21,16 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh);
 
 // The mask of a mesh as a CV_32FC1 image (FeatherMask::value per pixel).
 cv::Mat render_mask(const WarpMesh& mesh);
+
+// The mouth interior's colour (BGR 0..255) at mouth_v = v: the teeth band
+// under the upper lip (v < kMouthTeethEnd, fading out over kMouthTeethFade),
+// then the cavity from mouth_top to mouth_bottom, with a share of tongue
+// colour from kMouthTongueStart to the lower lip. shaders/mesh_warp.frag
+// computes the same with the same constants.
+constexpr float kMouthTeethEnd = 0.2f;
+constexpr float kMouthTeethFade = 0.1f;
+constexpr float kMouthTongueStart = 0.55f;
+constexpr float kMouthTongueShare = 0.6f;
+cv::Vec3f mouth_shade(const WarpMesh& mesh, float v);
 
 }  // namespace lp

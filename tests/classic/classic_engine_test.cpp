@@ -234,6 +234,51 @@ TEST(ClassicRetargeting, LipSliderOpensMouth) {
   }
 }
 
+// The open mouth looks like one: a band of teeth under the upper lip and a
+// dark cavity below it, with none of the source's closed lip line stretched
+// into streaks; in a black-and-white photo it is grey, not a coloured hole.
+TEST(ClassicRetargeting, OpenMouthShowsTeethAndAnEvenDarkCavity) {
+  for (const char* name : {"s1.jpg", "s2.jpg"}) {
+    SCOPED_TRACE(name);
+    LP_REQUIRE_SHARED(std::string("media/") + name);
+    const LoadedSource src = load_source(name);
+    ASSERT_TRUE(src.prepared);
+    ClassicAnimator animator;
+    AnimationParams params;
+    params.lip_open_auto = false;
+    params.lip_open = 0.8f;
+    const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
+    const cv::Mat out = render_cpu(src.bgr, mesh);
+    // Rows of the opening at the middle between the corners (60, 64): under
+    // the upper inner lip (62) and half-way down to the lower one (66).
+    const cv::Point2f top = mesh.positions[62], bottom = mesh.positions[66];
+    const float corner_span = std::abs(mesh.positions[64].x - mesh.positions[60].x);
+    ASSERT_GT(bottom.y - top.y, 12.f) << "the mouth did not open";
+    auto row = [&](float frac) {
+      const int y = static_cast<int>(std::lround(top.y + (bottom.y - top.y) * frac));
+      const int half = static_cast<int>(corner_span * 0.15f);
+      const int cx = static_cast<int>(std::lround((top.x + bottom.x) / 2));
+      return out(cv::Rect(cx - half, y, 2 * half + 1, 1));
+    };
+    cv::Mat teeth_grey, cavity_grey;
+    cv::cvtColor(row(0.1f), teeth_grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(row(0.45f), cavity_grey, cv::COLOR_BGR2GRAY);
+    cv::Scalar teeth_mean, teeth_sd, cavity_mean, cavity_sd;
+    cv::meanStdDev(teeth_grey, teeth_mean, teeth_sd);
+    cv::meanStdDev(cavity_grey, cavity_mean, cavity_sd);
+    std::printf("%s open mouth: teeth %.0f (sd %.1f), cavity %.0f (sd %.1f)\n", name, teeth_mean[0], teeth_sd[0],
+                cavity_mean[0], cavity_sd[0]);
+    EXPECT_GT(teeth_mean[0], cavity_mean[0] + 60) << "no teeth under the upper lip";
+    EXPECT_LT(cavity_mean[0], 70) << "the cavity is not dark";
+    EXPECT_LT(cavity_sd[0], 6) << "streaks across the cavity";
+    if (std::string(name) == "s2.jpg") {  // a black-and-white photo
+      cv::Mat hsv;
+      cv::cvtColor(row(0.45f), hsv, cv::COLOR_BGR2HSV);
+      EXPECT_LT(cv::mean(hsv)[1], 40) << "a coloured hole in a grey photo";
+    }
+  }
+}
+
 TEST(ClassicRetargeting, ExpressionSlidersMoveLandmarks) {
   LP_REQUIRE_SHARED("media/s1.jpg");
   const LoadedSource src = load_source("s1.jpg");
