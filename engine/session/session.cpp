@@ -301,9 +301,6 @@ struct Session::Impl {
     return true;
   }
 
-  // Runs `job` on a worker thread; `busy` counts the jobs of its kind still
-  // running (the UI's "loading" indicators). An exception becomes an error
-  // message starting with `what`.
   // Opens a driving video (probing it: call on a worker) and makes it the
   // input unless a newer choice (generation `gen`) came since.
   void open_video_job(std::uint64_t gen, const std::string& path) {
@@ -323,6 +320,9 @@ struct Session::Impl {
     post(MessageLevel::Info, "Driving: " + file_name(path));
   }
 
+  // Runs `job` on a worker thread; `busy` counts the jobs of its kind still
+  // running (the UI's "loading" indicators). An exception becomes an error
+  // message starting with `what`.
   void spawn_worker(std::function<void()> job, std::atomic<int>* busy = nullptr,
                     const char* what = "Source preparation failed") {
     if (!busy) busy = &self->loading_;
