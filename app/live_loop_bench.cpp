@@ -25,14 +25,8 @@ void LiveLoopBench::on_engine_frame(const AnimatedFrame& f, double gl_ms, std::u
   dropped_now_ = frames_dropped;
   ++engine_frames_;
   gl_ms_sum_ += gl_ms;
-  for (const auto& s : f.timings) {
-    auto& e = stages_[s.name];
-    e.first += s.ms;
-    ++e.second;
-  }
-  auto& t = stages_["engine thread total"];
-  t.first += f.total_ms;
-  ++t.second;
+  for (const auto& s : f.timings) stages_[s.name] += s.ms;
+  stages_["engine thread total"] += f.total_ms;
   if (f.source) {
     source_w_ = f.source->bgr.cols;
     source_h_ = f.source->bgr.rows;
@@ -84,8 +78,8 @@ void LiveLoopBench::print(const SessionStats& stats, const DrivingStatus& drivin
   // read longer than the whole.
   std::printf(" \"engine_frames\": %ld, \"stage_ms_mean\": {", engine_frames_);
   bool first = true;
-  for (const auto& [name, e] : stages_) {
-    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), e.first / std::max(1L, engine_frames_));
+  for (const auto& [name, sum] : stages_) {
+    std::printf("%s\"%s\": %.2f", first ? "" : ", ", name.c_str(), sum / std::max(1L, engine_frames_));
     first = false;
   }
   std::printf(", \"gl upload + pass (UI thread)\": %.2f},\n", gl_ms_sum_ / std::max(1L, engine_frames_));

@@ -36,7 +36,7 @@ class LiveLoopBench {
   std::chrono::steady_clock::time_point start_;
   long display_frames_ = 0, engine_frames_ = 0;
   std::vector<double> latencies_ms_;
-  std::map<std::string, std::pair<double, long>> stages_;  // name -> (sum ms, count)
+  std::map<std::string, double> stages_;  // name -> sum ms over the engine frames
   std::map<std::string, double> ui_steps_;                 // name -> sum ms
   double gl_ms_sum_ = 0;
   std::uint64_t dropped_at_start_ = 0, dropped_now_ = 0;

@@ -1,7 +1,6 @@
 #include "recording_controller.h"
 
 #include "media/output_path.h"
-#include "media/video_writer.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -28,13 +27,9 @@ std::string RecordingController::start(const RecordingPrefs& prefs, cv::Size siz
   rs.preset = "ultrafast";  // the live loop shares the CPU with the engine
   std::string error;
   note_.clear();
-  recorder_ = Recorder::to_file(rs, &error);
+  recorder_ = Recorder::to_file(rs, &error, &note_);
   if (!recorder_) return error.empty() ? "Cannot start recording in " + rs.folder : error;
-  if (const cv::Size fit = h264_playable_size(size.width, size.height);
-      fit.width < (size.width & ~1) || fit.height < (size.height & ~1))
-    note_ = "Recording at " + std::to_string(fit.width) + "x" + std::to_string(fit.height) + ", not " +
-            std::to_string(size.width) + "x" + std::to_string(size.height) +
-            ": larger H.264 frames do not play on phones or in most players";
+  if (!note_.empty()) note_ = "Recording: " + note_;
   return {};
 }
 

@@ -35,7 +35,7 @@ Recorder::Recorder(std::unique_ptr<FrameSink> sink, const RecorderOptions& optio
 
 Recorder::~Recorder() { stop(); }
 
-std::unique_ptr<Recorder> Recorder::to_file(const RecordingSettings& rs, std::string* error) {
+std::unique_ptr<Recorder> Recorder::to_file(const RecordingSettings& rs, std::string* error, std::string* note) {
   const std::string path = unique_output_path(rs.folder, rs.stem, "mp4", error);
   if (path.empty()) return nullptr;
   VideoWriterOptions wo;
@@ -63,6 +63,7 @@ std::unique_ptr<Recorder> Recorder::to_file(const RecordingSettings& rs, std::st
     std::remove(path.c_str());  // the name reserved above
     return nullptr;
   }
+  if (note) *note = writer->size_note();
   RecorderOptions ro;
   ro.queue_capacity = rs.queue_capacity;
   ro.fps = double(wo.fps_num) / wo.fps_den;

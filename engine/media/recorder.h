@@ -73,7 +73,9 @@ class Recorder {
   // The live recording of the app: a fragmented MP4 in settings.folder named
   // "<stem>.mp4" (or -2, -3..., never overwriting; the folder is created),
   // low-latency x264 with a fragment per frame. nullptr + error naming the file.
-  static std::unique_ptr<Recorder> to_file(const RecordingSettings& settings, std::string* error);
+  // `note` (optional): the writer's size_note() ("" when the frames keep their size).
+  static std::unique_ptr<Recorder> to_file(const RecordingSettings& settings, std::string* error,
+                                           std::string* note = nullptr);
 
   // Queues a copy of `bgr` captured at `capture_ns` (steady clock; 0 = now).
   // Never blocks on the encoder. Returns false when the frame was not queued

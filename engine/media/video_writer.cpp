@@ -136,6 +136,15 @@ struct VideoWriter::Impl {
   std::string size_note;
 
   bool header_written = false;
+
+  // A writer that failed before any frame reached the file leaves no file:
+  // an empty one would only block a retry under that name ("exists
+  // already"). A link the user made (to /dev/full, in the tests) stays.
+  void remove_if_no_frames() {
+    if (written > 0) return;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) std::filesystem::remove(path, ec);
+  }
   bool moov_written = false;  // MP4/MOV: the delayed moov went out (Matroska has none: true)
   bool finished = false;
   std::atomic<bool> failed{false};
@@ -529,13 +538,9 @@ std::unique_ptr<VideoWriter> VideoWriter::open(const std::string& path, const Vi
       return set("cannot create the file: the folder '" + folder.string() + "' does not take new files");
     return set("cannot create the file: " + write_error_text(ret));
   }
-  // From here on a failure leaves no file behind (an export retried after
-  // freeing space is not refused as "exists already"); a link the user made
-  // (to /dev/full, in the tests) is left alone.
   const auto fail_and_remove = [&](const std::string& why) {
     avio_closep(&d->oc->pb);
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) std::filesystem::remove(path, ec);
+    d->remove_if_no_frames();
     return set(why);
   };
   AVDictionary* mopts = nullptr;
@@ -621,7 +626,8 @@ bool VideoWriter::finish() {
     }
     avio_closep(&d.oc->pb);
   }
-  if (d.failed && d.bytes > 0) {
+  if (d.failed) d.remove_if_no_frames();
+  if (d.failed && d.written > 0 && d.bytes > 0) {
     // A failed write can leave half a fragment at the end; cut the file back
     // to the last complete fragment so every player reads it cleanly.
     if (::truncate(d.path.c_str(), d.bytes) != 0) { /* the part stays readable by tolerant players */ }

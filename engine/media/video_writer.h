@@ -16,7 +16,8 @@
 //
 // Write errors (disk full, file size limit, folder vanished) stop the writer
 // with a message naming the file; nothing throws and the part already written
-// stays playable. SIGXFSZ: a process that grows a file beyond `ulimit -f` is
+// stays playable (a writer that failed before its first frame reached the file
+// removes the file: an empty one would block a retry). SIGXFSZ: a process that grows a file beyond `ulimit -f` is
 // killed by SIGXFSZ by default; opening a writer sets SIGXFSZ to SIG_IGN
 // (process-wide, once) so that write() fails with EFBIG instead and we can
 // report it.

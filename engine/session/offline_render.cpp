@@ -502,11 +502,6 @@ RenderResult render_offline(const RenderRequest& rq, const std::atomic<bool>* ca
     if (!writer->finish() && r.error.empty()) r.error = writer->error();
     r.frames_written = writer->frames_written();
     r.audio_note = writer->audio_note();
-    // A failed render that got no frame into the file (a full disk from the
-    // start) leaves no empty file behind to block a retry under that name.
-    std::error_code ec;
-    if (!r.error.empty() && r.frames_written == 0 && fs::is_regular_file(fs::symlink_status(rq.out, ec)))
-      fs::remove(rq.out, ec);
   } else if (image_out && !last.empty()) {
     bool written = false;
     std::string why;

@@ -23,6 +23,16 @@ using namespace lp;
 using namespace std::chrono_literals;
 
 namespace {
+// Options for a quick test file: w x h, 25 fps, the fastest x264 preset.
+VideoWriterOptions fast_options(int w, int h) {
+  VideoWriterOptions o;
+  o.width = w;
+  o.height = h;
+  o.fps_num = 25;
+  o.preset = "ultrafast";
+  return o;
+}
+
 cv::Mat pattern(int w, int h, int n) {
   cv::Mat m(h, w, CV_8UC3);
   for (int y = 0; y < h; ++y)
@@ -225,10 +235,7 @@ TEST(VideoWriter, FramesTooBigForPlayersAreScaledDownAndSaidSo) {
   }
 
   const fs::path out = test::scratch_dir() / "big.mp4";
-  VideoWriterOptions o;
-  o.width = 6000;
-  o.height = 4000;
-  o.preset = "ultrafast";
+  VideoWriterOptions o = fast_options(6000, 4000);
   std::string err;
   auto w = VideoWriter::open(out.string(), o, &err);
   ASSERT_TRUE(w) << err;
@@ -253,11 +260,7 @@ TEST(VideoWriter, FramesCountedAsWrittenAreInTheFileFromTheFirstFragment) {
   for (const char* name : {"first.mp4", "first.mkv"}) {
     SCOPED_TRACE(name);
     const fs::path out = test::scratch_dir() / name;
-    VideoWriterOptions o;
-    o.width = 160;
-    o.height = 120;
-    o.fps_num = 25;
-    o.preset = "ultrafast";
+    VideoWriterOptions o = fast_options(160, 120);
     o.fragment_seconds = 1.0;
     std::string err;
     auto w = VideoWriter::open(out.string(), o, &err);
@@ -277,10 +280,7 @@ TEST(VideoWriter, FramesCountedAsWrittenAreInTheFileFromTheFirstFragment) {
 // squashed face.
 TEST(VideoWriter, AFrameOfAnotherShapeKeepsItsAspect) {
   const fs::path out = test::scratch_dir() / "shape.mp4";
-  VideoWriterOptions o;
-  o.width = 128;
-  o.height = 128;
-  o.preset = "ultrafast";
+  const VideoWriterOptions o = fast_options(128, 128);
   std::string err;
   auto w = VideoWriter::open(out.string(), o, &err);
   ASSERT_TRUE(w) << err;

@@ -476,6 +476,20 @@ TEST(Render, WriteFailureReportsTheFramesInTheFile) {
   EXPECT_GT(p.video_frames, 0);
   EXPECT_LT(p.video_frames, 354);
   EXPECT_EQ(p.video_frames, written) << text;
+
+  // A limit below the first fragment: the render fails before any frame is
+  // in the file, says so, and leaves no empty file to block a retry.
+  const auto none = dir / "none.mp4";
+  run_command("bash -c " + shell_quote("ulimit -f 64; exec " + std::string(LIVEPUPPET_CLI) + " render --quiet --source " +
+                                       shell_quote(lp::test::media("s1.jpg").string()) + " --driving " +
+                                       shell_quote(lp::test::media("d3.mp4").string()) + " --out " +
+                                       shell_quote(none.string())) +
+                  " 2>" + shell_quote(err.string()),
+              &status);
+  const std::string none_text = slurp(err);
+  EXPECT_EQ(status, 1) << none_text;
+  EXPECT_NE(none_text.find("before the first frame"), std::string::npos) << none_text;
+  EXPECT_FALSE(fs::exists(none)) << none_text;
 }
 
 // A variable-frame-rate driving video (phones, screen recorders: here d3 with
