@@ -32,7 +32,7 @@ const char* app_usage() {
          "  --driving FILE|camera:N|none  driving input (default: last one)\n"
          "  --speed X              driving video playback speed (0.1 .. 8, default 1)\n"
          "  --engine classic|neural\n"
-         "  --models DIR           exported LivePortrait models (default models/exported)\n"
+         "  --models DIR           exported LivePortrait models (default: models/exported in the source tree)\n"
          "  --settings FILE        settings file to use instead of the user's\n"
          "  --no-save-settings     do not write settings on exit\n"
          "  --set KEY=VALUE        set a control, e.g. --set eye_open=0 (see README)\n"

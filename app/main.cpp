@@ -84,7 +84,13 @@ int main(int argc, char** argv) {
   if (!loaded.warning.empty()) std::fprintf(stderr, "livepuppet: %s\n", loaded.warning.c_str());
   if (!opt.engine.empty())
     settings.parameters.engine = opt.engine == "neural" ? EngineKind::Neural : EngineKind::Classic;
-  if (!opt.models_dir.empty()) settings.models_dir = opt.models_dir;
+  // Saved absolute: a relative folder would mean another place when the app
+  // is next started from another directory.
+  if (!opt.models_dir.empty()) {
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(opt.models_dir, ec);
+    settings.models_dir = ec ? opt.models_dir : abs.lexically_normal().string();
+  }
   for (const auto& [k, v] : opt.set) {
     std::string e = set_control(settings.parameters, k, v);
     if (!e.empty()) {

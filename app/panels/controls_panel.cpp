@@ -8,6 +8,7 @@
 #include <imgui_internal.h>  // ClearActiveID: leave text-input mode after a double-click reset
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -21,6 +22,25 @@ float label_column_width() {
   float w = ImGui::CalcTextSize("Quality (CRF)").x;
   for (const ControlSpec& c : control_specs()) w = std::max(w, ImGui::CalcTextSize(c.label).x);
   return w + ImGui::GetStyle().ItemInnerSpacing.x + 4.f;
+}
+
+// A small tick above and below a slider's frame at its default value. The
+// ranges are LivePortrait's (smile -0.3..1.3, blink -20..5, ...), so the
+// neutral handle sits somewhere else on every slider; the tick shows where.
+// The grab geometry follows ImGui's SliderBehavior: 2 px padding each side,
+// a grab GrabMinSize wide whose centre travels the rest.
+void draw_default_tick(const ControlSpec& c, ImVec2 frame_min, float frame_w) {
+  const float def = control_default(c);
+  if (!(def > c.min && def < c.max)) return;  // at an end: the end is the mark
+  const float pad = 2.f;
+  const float grab = std::min(ImGui::GetStyle().GrabMinSize, frame_w - 2 * pad);
+  const float t = (def - c.min) / (c.max - c.min);
+  const float x = std::round(frame_min.x + pad + grab * 0.5f + t * (frame_w - 2 * pad - grab));
+  const float h = ImGui::GetFrameHeight();
+  const ImU32 col = ImGui::GetColorU32(ImGuiCol_Text, 0.6f);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddLine({x, frame_min.y}, {x, frame_min.y + h * 0.2f}, col, 2.f);
+  dl->AddLine({x, frame_min.y + h * 0.8f}, {x, frame_min.y + h}, col, 2.f);
 }
 
 bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
@@ -57,6 +77,8 @@ bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
         ImGui::SameLine();
       }
       ImGui::SetNextItemWidth(-label_w);
+      const ImVec2 frame_min = ImGui::GetCursorScreenPos();
+      const float frame_w = ImGui::CalcItemWidth();
       ImGui::BeginDisabled(is_auto);
       // AlwaysClamp: a value typed with Ctrl+click stays in range, as the
       // settings file is clamped when it is read back.
@@ -64,6 +86,7 @@ bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
         c.set(ui.params, v);
         changed = true;
       }
+      draw_default_tick(c, frame_min, frame_w);
       // Double-click resets to the default (ImGui would otherwise enter text mode).
       if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) {
         c.set(ui.params, control_default(c));
@@ -116,7 +139,7 @@ void draw_controls_panel(UiState& ui, const PanelLayout& l) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored({1, 0.75f, 0.3f, 1}, "Neural unavailable: %s", st.neural_unavailable_reason.c_str());
     ImGui::TextDisabled("Enable it: models/fetch_weights.sh (online), or export your own weights "
-                        "with models/export_torchscript.py into models/exported/ (see README).");
+                        "with models/export_torchscript.py into the model folder (see README).");
     ImGui::PopTextWrapPos();
   }
   if (ui.params.engine == EngineKind::Neural) {

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <linux/videodev2.h>
+#include <mutex>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +27,21 @@ const char* to_string(CameraState state) {
 }
 
 namespace {
+
+// OpenCV's V4L2 backend waits up to OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT seconds
+// (10 by default) for each frame. A camera that is plugged in but sends
+// nothing (a USB hiccup, another program holding the stream) then keeps the
+// capture thread inside read() that long, and closing or switching the input
+// waits for it on the UI thread. OpenCV reads the variable once, at the first
+// frame of the process, and offers no per-capture property for V4L2
+// (CAP_PROP_READ_TIMEOUT_MSEC is FFmpeg-only), so it is set before the first
+// camera opens; a value the user exported is kept.
+constexpr const char* kV4l2FrameWaitSeconds = "1";
+
+void bound_v4l2_frame_wait() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", kV4l2FrameWaitSeconds, 0); });
+}
 
 // Asks the driver whether the node captures video (VIDIOC_QUERYCAP). A node
 // we cannot open (busy, permissions) is listed anyway: opening it will say why.
@@ -89,6 +106,7 @@ bool CameraSource::open(const std::string& device_path, int width, int height, d
 }
 
 bool CameraSource::reconnect() {
+  bound_v4l2_frame_wait();
   if (cap_) cap_->release();
   cap_.reset();
   failures_ = 0;

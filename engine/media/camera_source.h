@@ -40,7 +40,9 @@ class CameraSource {
   bool open(int index, int width = 0, int height = 0, double fps = 0);
   bool open(const std::string& device_path, int width = 0, int height = 0, double fps = 0);
 
-  // Reads the next frame into `out` (a fresh BGR buffer). On failure the
+  // Reads the next frame into `out` (a fresh BGR buffer). A camera that sends
+  // nothing makes a read fail after 1 s (not OpenCV's 10 s: see
+  // camera_source.cpp), so stopping a stalled camera never waits longer. On failure the
   // camera is considered lost once the device node is gone or after
   // `kFailuresUntilLost` consecutive failed reads; state() becomes Lost and
   // error() says so. Returns false on any failed read.

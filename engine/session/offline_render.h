@@ -3,6 +3,7 @@
 // the current parameters, into an MP4 with the driving video's audio. The one
 // implementation behind `livepuppet-cli render` and the GUI's Export.
 // Unlike the live session there are no mailboxes: no frame is ever dropped.
+#include "default_models_dir.h"
 #include "parameters.h"
 
 #include <atomic>
@@ -18,7 +19,7 @@ struct RenderRequest {
   std::string driving;      // a video, an image (one expression), a motion .json, or "idle"
   std::string out;          // output .mp4 (or .png/.jpg for a single image)
   EngineKind engine = EngineKind::Classic;
-  std::string models_dir = "models/exported";
+  std::string models_dir = default_models_dir();
   Parameters params;
   std::string save_motion;  // write the driving motion as a motion template (JSON)
   int crf = 18;

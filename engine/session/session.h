@@ -12,6 +12,7 @@
 //                    so the old one keeps animating meanwhile.
 // The UI thread never waits on any of them: it calls the non-blocking methods
 // below once per displayed frame.
+#include "default_models_dir.h"
 #include "engine.h"
 #include "parameters.h"
 
@@ -29,7 +30,7 @@ namespace lp {
 class FaceDetector;
 
 struct SessionConfig {
-  std::string models_dir = "models/exported";  // neural engine folder
+  std::string models_dir = default_models_dir();  // neural engine folder
   std::string dlib_model;                      // empty = default search
   bool background_redetect = true;             // tracker: false = deterministic (tests)
 };

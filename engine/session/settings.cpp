@@ -111,7 +111,7 @@ Settings from_json_doc(const nlohmann::json& j, std::vector<std::string>& adjust
   s.last_source = j.value("last_source", s.last_source);
   s.last_driving = j.value("last_driving", s.last_driving);
   s.recent_sources = j.value("recent_sources", s.recent_sources);
-  s.models_dir = j.value("models_dir", s.models_dir);
+  s.models_dir = settings_models_dir(j.value("models_dir", s.models_dir));
   if (j.contains("recording")) s.recording = j["recording"].get<RecordingPrefs>();
   if (j.contains("parameters")) s.parameters = parameters_from_json(j["parameters"], adjusted);
   const RecordingPrefs defaults;

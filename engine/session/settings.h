@@ -3,6 +3,7 @@
 // Stored as JSON at $XDG_CONFIG_HOME/livepuppet/settings.json (fallback
 // ~/.config/livepuppet/settings.json). A corrupt or unknown-version file never
 // stops the app: it is kept aside as settings.json.bad and defaults are used.
+#include "default_models_dir.h"
 #include "parameters.h"
 
 #include <filesystem>
@@ -29,7 +30,7 @@ struct Settings {
   std::string last_source;
   std::string last_driving;  // a file path, "camera:N", or "" for none
   std::vector<std::string> recent_sources;  // newest first, at most kMaxRecent
-  std::string models_dir = "models/exported";
+  std::string models_dir = default_models_dir();
   RecordingPrefs recording;
   Parameters parameters;
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 using namespace lp;
@@ -195,6 +196,24 @@ TEST(Camera, MissingWebcamCannotOpen) {
   cv::Mat frame;
   EXPECT_FALSE(cam.read(frame));
   EXPECT_FALSE(cam.reconnect());
+}
+
+// A camera that is plugged in but sends nothing must not keep the capture
+// thread in read() for OpenCV's default 10 s: closing it or switching inputs
+// waits for that read. The wait is bounded before any camera is opened; a
+// value the user exported stays.
+TEST(Camera, StalledCameraReadWaitIsBounded) {
+  const char* before = std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
+  const std::string exported = before ? before : "";
+  CameraSource cam;
+  EXPECT_FALSE(cam.open("/dev/video99"));
+  const char* after = std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
+  ASSERT_NE(after, nullptr) << "OpenCV's V4L2 frame wait left at its 10 s default";
+  if (exported.empty()) {
+    EXPECT_STREQ(after, "1");
+  } else {
+    EXPECT_EQ(exported, after) << "the user's own setting was overwritten";
+  }
 }
 
 TEST(CaptureThread, LostCameraReportedReconnectAndShutdownDoNotHang) {

@@ -139,3 +139,21 @@ TEST(Settings, FolderInsteadOfFileIsLeftAlone) {
   EXPECT_TRUE(std::filesystem::is_directory(path / "inside"));
   EXPECT_FALSE(std::filesystem::exists(dir / "settings.json.bad"));
 }
+
+// The default model folder is the source tree's models/exported/ as an
+// absolute path, so the app finds models exported there whichever folder it
+// was started from. Settings saved by earlier versions hold the relative
+// default, which now means the same folder; a folder the user chose stays.
+TEST(Settings, DefaultModelFolderDoesNotDependOnTheWorkingDirectory) {
+  const std::filesystem::path expected = lp::test::source_dir() / "models" / "exported";
+  EXPECT_TRUE(std::filesystem::path(Settings{}.models_dir).is_absolute()) << Settings{}.models_dir;
+  EXPECT_EQ(std::filesystem::path(Settings{}.models_dir).lexically_normal(), expected.lexically_normal());
+  auto dir = lp::test::scratch_dir();
+  const auto path = dir / "settings.json";
+  write(path, R"({ "version": 1, "models_dir": "models/exported" })");
+  SettingsLoadResult r = load_settings(path);
+  EXPECT_EQ(r.settings.models_dir, Settings{}.models_dir);
+  write(path, R"({ "version": 1, "models_dir": "/data/liveportrait" })");
+  r = load_settings(path);
+  EXPECT_EQ(r.settings.models_dir, "/data/liveportrait");
+}
