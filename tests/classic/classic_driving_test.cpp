@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 namespace lp::test {
 namespace {
@@ -159,6 +161,70 @@ TEST(ClassicDriving, AbsoluteModeCopiesOpennessAndRoll) {
     EXPECT_GT(wide_lip, 0.3f) << "absolute mode did not open the mouth";
     EXPECT_LT(still_lip, 0.1f) << "relative mode opened the mouth on the first frame";
     EXPECT_NEAR(wide_roll, driving_roll, 1.5) << "absolute mode did not take the driving roll";
+  }
+}
+
+
+// How thin the warp squeezes a triangle: the smaller over the larger singular
+// value of its texture-to-screen map (1 = only moved, rotated or scaled;
+// near 0 = squashed to a line, where the texture tears).
+double squeeze(const WarpMesh& m, const cv::Vec3i& t) {
+  const cv::Point2f e1 = m.texcoords[t[1]] - m.texcoords[t[0]], e2 = m.texcoords[t[2]] - m.texcoords[t[0]];
+  const cv::Point2f f1 = m.positions[t[1]] - m.positions[t[0]], f2 = m.positions[t[2]] - m.positions[t[0]];
+  const cv::Matx22d E(e1.x, e2.x, e1.y, e2.y), F(f1.x, f2.x, f1.y, f2.y);
+  if (std::abs(cv::determinant(E)) < 1e-6) return 1.0;
+  cv::Mat w;
+  cv::SVD::compute(cv::Mat(F * E.inv()), w);
+  return w.at<double>(1) / std::max(1e-12, w.at<double>(0));
+}
+
+// d3.mp4 turns the head up to 18 degrees. dlib's upper jaw contour (by the
+// ears) slides along the turning silhouette, and the brow ends move the other
+// way: copied as expression, that squeezed the temple between brow end and
+// ear to a line (0.001-0.006) and tore the hair above the ear. The triangles
+// at the side of the face stay triangles on every frame, on four portraits.
+TEST(ClassicDriving, TurningHeadKeepsTheTemplesWhole) {
+  LP_REQUIRE_SHARED("media/d3.mp4");
+  cv::VideoCapture cap(media("d3.mp4").string());
+  ASSERT_TRUE(cap.isOpened());
+  TrackerOptions opts;
+  opts.background_redetect = false;
+  FaceTracker tracker(classic_detector(), opts);
+  std::vector<std::optional<Landmarks68>> driving;
+  cv::Mat frame;
+  for (int i = 0; cap.read(frame); ++i) {
+    const TrackResult d = tracker.track(frame, i / 30.0);
+    driving.push_back(d.has_face() ? std::optional<Landmarks68>(d.face.landmarks) : std::nullopt);
+  }
+  ASSERT_GT(driving.size(), 300u);
+  const auto at_temple = [](const cv::Vec3i& t) {
+    for (int k = 0; k < 3; ++k)
+      for (int v : {0, 1, 2, 14, 15, 16, 17, 26})
+        if (t[k] == v) return true;
+    return false;
+  };
+  for (const char* name : {"s1.jpg", "s2.jpg", "s5.jpg", "s42.jpg"}) {
+    SCOPED_TRACE(name);
+    const LoadedSource src = load_source(name);
+    ASSERT_TRUE(src.prepared);
+    ClassicAnimator animator;
+    const AnimationParams params;
+    double thinnest = 1.0;
+    int thinnest_frame = -1;
+    for (size_t i = 0; i < driving.size(); ++i) {
+      if (!driving[i]) continue;
+      const WarpMesh m = animator.animate(*src.prepared, driving[i], params, i / 30.0);
+      for (const cv::Vec3i& t : m.triangles) {
+        if (!at_temple(t)) continue;
+        const double q = squeeze(m, t);
+        if (q < thinnest) {
+          thinnest = q;
+          thinnest_frame = static_cast<int>(i);
+        }
+      }
+    }
+    std::printf("%s driven by d3: thinnest triangle at the temples %.3f (frame %d)\n", name, thinnest, thinnest_frame);
+    EXPECT_GT(thinnest, 0.08) << "a triangle by the temple was squashed to a line at frame " << thinnest_frame;
   }
 }
 
