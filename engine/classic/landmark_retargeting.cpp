@@ -103,10 +103,11 @@ void apply_expression_edit(Landmarks68& q, const ExpressionEdit& e) {
 
   if (e.smile != 0.f) {
     const float s = e.smile;
-    for (int i : {48, 54, 60, 64}) q[i] += outward(i) * (0.09f * s) + up * (0.10f * s);
-    for (int i : {49, 53, 59, 55, 61, 63, 67, 65}) q[i] += outward(i) * (0.045f * s) + up * (0.05f * s);
-    for (int i : {50, 51, 52, 62}) q[i] += up * (0.015f * s);
-    for (int i : {40, 41, 46, 47}) q[i] += up * (0.02f * s);  // cheeks push the lower lids up
+    for (int i : {48, 54, 60, 64}) q[i] += outward(i) * (0.08f * s) + up * (0.16f * s);
+    for (int i : {49, 53, 59, 55, 61, 63, 67, 65}) q[i] += outward(i) * (0.04f * s) + up * (0.075f * s);
+    for (int i : {50, 51, 52, 62}) q[i] += up * (0.02f * s);
+    for (int i : {57, 66}) q[i] += up * (0.01f * s);
+    for (int i : {40, 41, 46, 47}) q[i] += up * (0.03f * s);  // cheeks push the lower lids up
     for (int i : {3, 4, 12, 13}) q[i] += outward(i) * (0.02f * s);
   }
   if (e.eee != 0.f) {
