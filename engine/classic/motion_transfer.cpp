@@ -1,5 +1,6 @@
 #include "classic/motion_transfer.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lp {
@@ -23,21 +24,28 @@ cv::Point2f centroid(const std::vector<cv::Point2f>& p) {
 // expression, and what the deliberately mild head model gets wrong about a
 // turning head. The second is largest where dlib's points are not fixed on
 // the face: the upper jaw contour (0-2, 14-16) is the silhouette by the ears,
-// which slides as the head turns, and the brows' sideways residual at 15-20
-// degrees of yaw is about 0.15 IOD, outer brow and upper contour moving in
-// opposite directions. Copied onto the source, that squeezed the temple
-// between brow end and ear to a line and tore the hair above the ear
+// which slides as the head turns, and at 15-20 degrees of yaw the brows and
+// eyes keep about 0.15 IOD of sideways residual, outer brow and upper contour
+// moving in opposite directions. Copied onto the source, that squeezed the
+// temple between brow end and ear to a line and tore the hair above the ear
 // (s2 driven by d3). Faces do not move those parts that way: the upper
-// contour is bone (only the lower jaw opens the mouth), and brows rise and
-// fall, with frowns pulling the inner ends a little together. So the upper
-// contour keeps none of its residual, fading in towards the lower jaw, and
-// the brows a third of their sideways one (face axes).
-void keep_expression_that_faces_make(Landmarks68& expression) {
+// contour is bone (only the lower jaw opens the mouth), so it keeps none of
+// its residual, fading in towards the lower jaw. Brows rise and fall and eyes
+// open and close, while their sideways motion (a frown pulling the inner
+// brows together, a squint) is small: on a turned head most of it is the
+// model's error, so brows and eyes keep a third of their sideways residual
+// (face axes) from kTurnedYaw on, all of it facing the camera. Brows and
+// eyes alike, so the lid between them is not sheared.
+void keep_expression_that_faces_make(Landmarks68& expression, float yaw) {
   constexpr float kContourShare[17] = {0.f, 0.f, 0.33f, 0.67f, 1.f, 1.f, 1.f, 1.f, 1.f,
                                        1.f, 1.f, 1.f, 1.f, 0.67f, 0.33f, 0.f, 0.f};
-  constexpr float kBrowSidewaysShare = 0.33f;
+  constexpr float kTurnedSidewaysShare = 0.33f;
+  constexpr float kTurnedYaw = 12.f * 3.14159265f / 180.f;
   for (int i = 0; i < 17; ++i) expression[i] *= kContourShare[i];
-  for (int i = 17; i < 27; ++i) expression[i].x *= kBrowSidewaysShare;
+  const float turned = std::min(1.f, std::abs(yaw) / kTurnedYaw);
+  const float sideways = 1.f - (1.f - kTurnedSidewaysShare) * turned;
+  for (int i = 17; i < 27; ++i) expression[i].x *= sideways;
+  for (int i = 36; i < 48; ++i) expression[i].x *= sideways;
 }
 
 }  // namespace
@@ -72,7 +80,7 @@ DrivingMotion DrivingReference::motion_of(const Landmarks68& current) const {
     }
   }
   for (int i = 0; i < kNumLandmarks; ++i) m.expression[i] = aligned[i] - turned[i];
-  keep_expression_that_faces_make(m.expression);
+  keep_expression_that_faces_make(m.expression, yaw);
 
   // Translation: where the reference's stable centroid went, in reference IOD.
   const cv::Point2f c0 = centroid(pick(landmarks_, stable));

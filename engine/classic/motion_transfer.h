@@ -5,7 +5,9 @@
 //  - the head motion: relative roll, scale and translation (least-squares
 //    similarity of the stable landmarks) and a mild yaw/pitch (HeadModel);
 //  - the expression: what is left of each landmark's displacement once the
-//    head motion is removed, in the reference face's units (IOD, face axes).
+//    head motion is removed, in the reference face's units (IOD, face axes),
+//    less what faces do not do (the upper jaw contour's residual, most of the
+//    brows' and eyes' sideways one on a turned head: motion_transfer.cpp).
 // Both are then applied to the source face in its own units, so a driving face
 // of any size, position and roll moves a source face of any size.
 #include "classic/face_frame.h"

@@ -181,7 +181,7 @@ double squeeze(const WarpMesh& m, const cv::Vec3i& t) {
 // d3.mp4 turns the head up to 18 degrees. dlib's upper jaw contour (by the
 // ears) slides along the turning silhouette, and the brow ends move the other
 // way: copied as expression, that squeezed the temple between brow end and
-// ear to a line (0.001-0.006) and tore the hair above the ear. The triangles
+// ear to a line (0.003-0.007 here) and tore the hair above the ear. The triangles
 // at the side of the face stay triangles on every frame, on four portraits.
 TEST(ClassicDriving, TurningHeadKeepsTheTemplesWhole) {
   LP_REQUIRE_SHARED("media/d3.mp4");
