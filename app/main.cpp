@@ -65,6 +65,7 @@ void on_quit_signal(int sig) {
 int main(int argc, char** argv) {
   using namespace lp;
   prefer_expandable_cuda_segments();  // before any thread or CUDA tensor (core/cuda_memory.h)
+  bound_camera_frame_wait();           // before any thread (media/camera_source.h)
 
   // ---- 1. Options and settings -------------------------------------------------
   AppOptions opt;
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
   if (!opt.models_dir.empty()) {
     std::error_code ec;
     const std::filesystem::path abs = std::filesystem::absolute(opt.models_dir, ec);
-    settings.models_dir = ec ? opt.models_dir : abs.lexically_normal().string();
+    settings.models_dir = ec ? opt.models_dir : abs.string();  // not normalised: "link/.." is the kernel's
   }
   for (const auto& [k, v] : opt.set) {
     std::string e = set_control(settings.parameters, k, v);

@@ -4,18 +4,31 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <linux/videodev2.h>
-#include <mutex>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace lp {
+
+// OpenCV's V4L2 backend waits up to OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT seconds
+// (10 by default) for each frame. A camera that is plugged in but sends
+// nothing (a USB hiccup, another program holding the stream) then keeps the
+// capture thread inside read() that long, and closing or switching the input
+// waits for it on the UI thread. OpenCV reads the variable once, at the first
+// frame of the process, and offers no per-capture property for V4L2
+// (CAP_PROP_READ_TIMEOUT_MSEC is FFmpeg-only). An empty value counts as unset:
+// OpenCV would throw parsing it.
+void bound_camera_frame_wait() {
+  const char* v = std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
+  if (v == nullptr || *v == '\0') ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "1", 1);
+}
 
 const char* to_string(CameraState state) {
   switch (state) {
@@ -27,21 +40,6 @@ const char* to_string(CameraState state) {
 }
 
 namespace {
-
-// OpenCV's V4L2 backend waits up to OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT seconds
-// (10 by default) for each frame. A camera that is plugged in but sends
-// nothing (a USB hiccup, another program holding the stream) then keeps the
-// capture thread inside read() that long, and closing or switching the input
-// waits for it on the UI thread. OpenCV reads the variable once, at the first
-// frame of the process, and offers no per-capture property for V4L2
-// (CAP_PROP_READ_TIMEOUT_MSEC is FFmpeg-only), so it is set before the first
-// camera opens; a value the user exported is kept.
-constexpr const char* kV4l2FrameWaitSeconds = "1";
-
-void bound_v4l2_frame_wait() {
-  static std::once_flag once;
-  std::call_once(once, [] { ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", kV4l2FrameWaitSeconds, 0); });
-}
 
 // Asks the driver whether the node captures video (VIDIOC_QUERYCAP). A node
 // we cannot open (busy, permissions) is listed anyway: opening it will say why.
@@ -106,10 +104,10 @@ bool CameraSource::open(const std::string& device_path, int width, int height, d
 }
 
 bool CameraSource::reconnect() {
-  bound_v4l2_frame_wait();
   if (cap_) cap_->release();
   cap_.reset();
   failures_ = 0;
+  last_frame_ = std::chrono::steady_clock::now();
   state_ = CameraState::Closed;
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
@@ -154,20 +152,27 @@ bool CameraSource::read(cv::Mat& out) {
   if (!cap_ || state_ != CameraState::Streaming) return false;
   cv::Mat frame;
   bool ok = false;
+  const auto started = std::chrono::steady_clock::now();
   try {
     ok = cap_->read(frame) && !frame.empty();
-  } catch (const cv::Exception&) {
+  } catch (const std::exception&) {  // cv::Exception, or a bad setting OpenCV failed to parse
     ok = false;
   }
+  const auto now = std::chrono::steady_clock::now();
   if (ok) {
     failures_ = 0;
+    last_frame_ = now;
     out = frame.clone();  // OpenCV may reuse its buffer for the next read
     return true;
   }
-  ++failures_;
+  // A read that fails at once is a broken stream: a few in a row and it is
+  // lost. A read that waited (the stalled camera's 1 s) is a camera that may
+  // still come back: lost only after kSecondsUntilLost without a frame.
+  if (now - started < std::chrono::milliseconds(500)) ++failures_;
   struct stat st {};
   const bool gone = ::stat(path_.c_str(), &st) != 0;
-  if (gone || failures_ >= kFailuresUntilLost) {
+  const bool stalled = now - last_frame_ >= std::chrono::duration<double>(kSecondsUntilLost);
+  if (gone || failures_ >= kFailuresUntilLost || stalled) {
     state_ = CameraState::Lost;
     error_ = "webcam " + path_ + (gone ? " disappeared (unplugged?)" : " stopped delivering frames") +
              "; reconnect when it is back";

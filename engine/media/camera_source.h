@@ -5,6 +5,7 @@
 // the device; nothing throws.
 #include <opencv2/core.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ struct CameraDevice {
 // (a second /dev/video per camera on recent kernels) are left out.
 std::vector<CameraDevice> list_cameras();
 
+// OpenCV's V4L2 backend waits up to 10 s for each frame of a camera that
+// sends nothing, and stopping the camera waits for that read. This bounds the
+// wait to 1 s (OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT, unless the user set it).
+// setenv is not thread-safe and OpenCV reads the variable at the first frame:
+// call it at the start of main(), before any thread exists (the app does).
+void bound_camera_frame_wait();
+
 enum class CameraState { Closed, Streaming, Lost };
 const char* to_string(CameraState state);
 
@@ -41,11 +49,12 @@ class CameraSource {
   bool open(const std::string& device_path, int width = 0, int height = 0, double fps = 0);
 
   // Reads the next frame into `out` (a fresh BGR buffer). A camera that sends
-  // nothing makes a read fail after 1 s (not OpenCV's 10 s: see
-  // camera_source.cpp), so stopping a stalled camera never waits longer. On failure the
-  // camera is considered lost once the device node is gone or after
-  // `kFailuresUntilLost` consecutive failed reads; state() becomes Lost and
-  // error() says so. Returns false on any failed read.
+  // nothing makes a read fail after 1 s once bound_camera_frame_wait() ran,
+  // so stopping a stalled camera waits at most that long for the read. The
+  // camera is considered lost once the device node is gone, after
+  // `kFailuresUntilLost` reads in a row that failed at once, or after
+  // `kSecondsUntilLost` without a frame; state() becomes Lost and error()
+  // says so. Returns false on any failed read.
   bool read(cv::Mat& out);
 
   // Closes and re-opens the same device with the same settings.
@@ -58,6 +67,7 @@ class CameraSource {
   double fps() const;  // what the driver reports, 0 if unknown
 
   static constexpr int kFailuresUntilLost = 3;
+  static constexpr double kSecondsUntilLost = 8.0;
 
  private:
   std::unique_ptr<cv::VideoCapture> cap_;
@@ -65,7 +75,8 @@ class CameraSource {
   int width_ = 0, height_ = 0;
   double fps_ = 0;
   CameraState state_ = CameraState::Closed;
-  int failures_ = 0;
+  int failures_ = 0;  // reads in a row that failed at once
+  std::chrono::steady_clock::time_point last_frame_;  // or the (re)connection
   std::string error_;
 };
 

@@ -12,7 +12,7 @@ std::string default_models_dir();
 
 // A settings file's model folder as the app should use it: the relative
 // "models/exported" that earlier versions saved means default_models_dir();
-// anything else is kept as written.
+// anything else is kept as written. (Settings leave the default unwritten.)
 std::string settings_models_dir(const std::string& saved);
 
 }  // namespace lp

@@ -48,7 +48,9 @@ nlohmann::json to_json_doc(const Settings& s) {
   j["last_source"] = s.last_source;
   j["last_driving"] = s.last_driving;
   j["recent_sources"] = s.recent_sources;
-  j["models_dir"] = s.models_dir;
+  // The default folder is not written: it is this build's source tree, and a
+  // moved checkout or another clone sharing the settings must find its own.
+  if (s.models_dir != default_models_dir()) j["models_dir"] = s.models_dir;
   j["recording"] = s.recording;
   j["parameters"] = s.parameters;
   return j;

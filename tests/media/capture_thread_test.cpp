@@ -200,19 +200,23 @@ TEST(Camera, MissingWebcamCannotOpen) {
 
 // A camera that is plugged in but sends nothing must not keep the capture
 // thread in read() for OpenCV's default 10 s: closing it or switching inputs
-// waits for that read. The wait is bounded before any camera is opened; a
-// value the user exported stays.
+// waits for that read. A value the user exported stays; an empty one (which
+// OpenCV cannot parse) counts as unset. (setenv here is safe: gtest runs the
+// tests on one thread.)
 TEST(Camera, StalledCameraReadWaitIsBounded) {
   const char* before = std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
   const std::string exported = before ? before : "";
-  CameraSource cam;
-  EXPECT_FALSE(cam.open("/dev/video99"));
-  const char* after = std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
-  ASSERT_NE(after, nullptr) << "OpenCV's V4L2 frame wait left at its 10 s default";
+  ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "", 1);
+  bound_camera_frame_wait();
+  ASSERT_NE(std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT"), nullptr);
+  EXPECT_STREQ(std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT"), "1") << "an empty value was kept";
+  ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "4", 1);
+  bound_camera_frame_wait();
+  EXPECT_STREQ(std::getenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT"), "4") << "the user's own setting was overwritten";
   if (exported.empty()) {
-    EXPECT_STREQ(after, "1");
+    ::unsetenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT");
   } else {
-    EXPECT_EQ(exported, after) << "the user's own setting was overwritten";
+    ::setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", exported.c_str(), 1);
   }
 }
 

@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include <fstream>
+#include <iterator>
 
 using namespace lp;
 
@@ -156,4 +157,14 @@ TEST(Settings, DefaultModelFolderDoesNotDependOnTheWorkingDirectory) {
   write(path, R"({ "version": 1, "models_dir": "/data/liveportrait" })");
   r = load_settings(path);
   EXPECT_EQ(r.settings.models_dir, "/data/liveportrait");
+  // Saved, the default stays unwritten (a moved checkout finds its own); a
+  // chosen folder is kept.
+  ASSERT_EQ(save_settings(Settings{}, path), "");
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.find("models_dir"), std::string::npos) << text;
+  Settings chosen;
+  chosen.models_dir = "/data/liveportrait";
+  ASSERT_EQ(save_settings(chosen, path), "");
+  EXPECT_EQ(load_settings(path).settings.models_dir, "/data/liveportrait");
 }
