@@ -170,14 +170,6 @@ void CaptureThread::publish(cv::Mat image, std::int64_t index, double time_s) {
     f.sequence = ++sequence_;
     ++status_.frames_published;
     if (index >= 0) status_.position = index;
-    if (rate_window_start_ns_ == 0) rate_window_start_ns_ = f.capture_ns;
-    ++rate_window_frames_;
-    const double window_s = double(f.capture_ns - rate_window_start_ns_) * 1e-9;
-    if (window_s >= 1.0) {
-      status_.measured_fps = double(rate_window_frames_) / window_s;
-      rate_window_start_ns_ = f.capture_ns;
-      rate_window_frames_ = 0;
-    }
   }
   mailbox_->publish(std::move(f));
 }

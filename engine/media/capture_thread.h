@@ -46,7 +46,6 @@ struct CaptureStatus {
   std::int64_t position = 0;    // index of the last published file frame
   std::int64_t frame_count = 0; // file frames (0 for webcams)
   double nominal_fps = 0.0;     // file frame rate or what the camera reports
-  double measured_fps = 0.0;    // publish rate over the last second
   double speed = 1.0;           // playback speed of a video file (1 = its own rate)
   std::uint64_t frames_published = 0;
 };
@@ -113,8 +112,6 @@ class CaptureThread {
   bool reconnect_ = false;
   CaptureStatus status_;
   std::uint64_t sequence_ = 0;
-  std::int64_t rate_window_start_ns_ = 0;
-  std::uint64_t rate_window_frames_ = 0;
 };
 
 }  // namespace lp
