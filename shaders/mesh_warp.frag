@@ -9,6 +9,10 @@ in float v_tint;
 in vec3 v_tint_color;  // RGB 0..1, interpolated separately from v_tint (as the CPU oracle does)
 
 uniform sampler2D u_source;      // linear filtering, clamp to edge (the pass binds a sampler)
+// Still background (engine/classic/still_background.h): RGB = the plate behind
+// the person, A = the person's alpha, both in source pixels like u_source.
+uniform sampler2D u_layers;
+uniform int u_still_background;  // 1: the background stays, only the person follows the mesh
 uniform int u_mouth_pass;        // 0: skin triangles, 1: mouth-interior triangles
 uniform float u_mouth_darkness;  // 0 = plain texture .. 1 = full mouth shade
 uniform vec3 u_mouth_top;        // RGB 0..1, cavity under the teeth
@@ -52,6 +56,12 @@ void main() {
     vec3 shade = mix(u_mouth_teeth, cavity, smoothstep(kMouthTeethEnd, kMouthTeethEnd + kMouthTeethFade, v));
     shade = mix(shade, u_mouth_tongue, kMouthTongueShare * smoothstep(kMouthTongueStart, 1.0, v));
     c.rgb = mix(c.rgb, shade, u_mouth_darkness);
+  }
+  if (u_still_background == 1) {
+    // The person alpha moves with the mesh (sampled like the colour); the
+    // plate does not (read at this pixel).
+    float person = texture(u_layers, v_uv).a;
+    if (person < 1.0) c.rgb = mix(texelFetch(u_layers, ivec2(gl_FragCoord.xy), 0).rgb, c.rgb, person);
   }
   frag_color = mix(src, c, m);
 }

@@ -1,5 +1,7 @@
 #include "gl/mesh_warp_pass.h"
 
+#include "classic/still_background.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -54,6 +56,8 @@ constexpr int kFloatsPerVertex = 9;  // position.xy, texcoord.xy, mouth_v, tint,
 MeshWarpPass::~MeshWarpPass() { release(); }
 
 void MeshWarpPass::release() {
+  layers_.reset();
+  layers_of_.reset();
   if (fbo_) glDeleteFramebuffers(1, &fbo_);
   if (color_) glDeleteTextures(1, &color_);
   if (vbo_) glDeleteBuffers(1, &vbo_);
@@ -85,6 +89,8 @@ bool MeshWarpPass::init() {
   u_.mask_inv_axes = glGetUniformLocation(p, "u_mask_inv_axes");
   u_.mask_rot = glGetUniformLocation(p, "u_mask_rot");
   u_.mask_feather = glGetUniformLocation(p, "u_mask_feather");
+  u_.layers = glGetUniformLocation(p, "u_layers");
+  u_.still_background = glGetUniformLocation(p, "u_still_background");
 
   GLint vao_before = 0;
   glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vao_before);
@@ -233,6 +239,24 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   glUniform2f(u_.mask_rot, std::cos(fm.angle), std::sin(fm.angle));
   glUniform2f(u_.mask_feather, fm.inner, fm.outer);
 
+  // Still background: the person/plate layers of this portrait, uploaded once.
+  const StillBackground* bg = mesh.background.get();
+  const bool layered = bg && bg->person.size() == mesh.size && bg->plate_bgr.size() == mesh.size &&
+                       bg->person.type() == CV_8UC1 && bg->plate_bgr.type() == CV_8UC3;
+  if (layered && layers_of_ != mesh.background) {
+    cv::Mat planes[4];
+    cv::split(bg->plate_bgr, planes);
+    planes[3] = bg->person;
+    cv::Mat bgra;
+    cv::merge(planes, 4, bgra);
+    layers_.upload(bgra, true);
+    layers_of_ = mesh.background;
+  }
+  glUniform1i(u_.layers, 1);
+  glUniform1i(u_.still_background, layered ? 1 : 0);
+  glActiveTexture(GL_TEXTURE1);
+  glBindTexture(GL_TEXTURE_2D, layered ? layers_.id() : 0);
+  glBindSampler(1, sampler_);
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, source_texture);
   glBindSampler(0, sampler_);
@@ -243,6 +267,10 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
     glDrawElements(GL_TRIANGLES, mouth_count, GL_UNSIGNED_INT,
                    reinterpret_cast<const void*>(static_cast<std::size_t>(skin_count) * sizeof(GLuint)));
   }
+  glActiveTexture(GL_TEXTURE1);  // unit 1 back as the caller had it (nothing bound)
+  glBindTexture(GL_TEXTURE_2D, 0);
+  glBindSampler(1, 0);
+  glActiveTexture(GL_TEXTURE0);
   if (const GLenum err = glGetError(); err != GL_NO_ERROR) {
     error_ = "mesh warp pass: GL error " + std::to_string(err) + " while drawing";
     full_redraw_ = true;

@@ -12,7 +12,9 @@
 #include "classic/warp_mesh.h"
 #include "gl/gl.h"
 #include "gl/shader_program.h"
+#include "gl/texture.h"
 
+#include <memory>
 #include <string>
 
 namespace lp::gl {
@@ -30,7 +32,8 @@ class MeshWarpPass {
   bool ready() const { return program_.valid(); }
   const std::string& error() const { return error_; }
 
-  // Draws `mesh` sampling `source_texture` (GL_TEXTURE_2D of mesh.size) into
+  // Draws `mesh` sampling `source_texture` (and, when mesh.background is
+  // set, its person/plate layers, uploaded once per StillBackground) (GL_TEXTURE_2D of mesh.size) into
   // the pass's RGBA8 output texture (resized to mesh.size as needed) and
   // returns that texture; 0 on error (error() set). The caller's framebuffer
   // binding, viewport, program and capabilities are restored.
@@ -64,10 +67,12 @@ class MeshWarpPass {
   int width_ = 0, height_ = 0;
   bool full_redraw_ = true;
   GLuint drawn_source_ = 0;  // texture of the last draw
+  Texture layers_;           // mesh.background: RGB = plate, A = person
+  std::shared_ptr<const StillBackground> layers_of_;  // what layers_ holds (kept alive: no address reuse)
   cv::Rect drawn_rect_;      // pixels the last draw could have changed
   struct Uniforms {
     GLint size, source, mouth_pass, mouth_darkness, mouth_top, mouth_bottom, mouth_teeth, mouth_tongue;
-    GLint mask_center, mask_inv_axes, mask_rot, mask_feather;
+    GLint mask_center, mask_inv_axes, mask_rot, mask_feather, layers, still_background;
   } u_{};
 };
 

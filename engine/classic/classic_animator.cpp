@@ -133,6 +133,7 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   src->mesh = std::move(mesh.mesh);
   src->openness = compute_openness(face.landmarks);
   src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
+  src->background = separate_still_background(source_bgr, src->mesh);
   r.source = std::move(src);
   return r;
 }
@@ -317,6 +318,7 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
       out.texcoords[low] += (mesh.vertices[low] - mesh.vertices[up]) * (kLowerLidSlide * closure);
   }
   out.mask = mesh.mask;
+  out.background = src.background;
   out.eye_open_right = t.right_eye;
   out.eye_open_left = t.left_eye;
   out.lip_open = t.lip;

@@ -16,6 +16,7 @@
 #include "classic/face_mesh.h"
 #include "classic/idle_motion.h"
 #include "classic/motion_transfer.h"
+#include "classic/still_background.h"
 #include "classic/warp_mesh.h"
 #include "common/animation_params.h"
 #include "vision/face.h"
@@ -38,6 +39,7 @@ struct PreparedClassicSource {
   FaceMesh mesh;
   Openness openness;  // the source face's eye/lip ratios
   cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour (closing lids take it on, shaded)
+  std::shared_ptr<const StillBackground> background;  // person/background layers; null if segmentation failed
 };
 
 struct ClassicPrepareResult {

@@ -12,9 +12,12 @@
 // framebuffer and t = 0 of the textures (no vertical flip inside the pass).
 #include <opencv2/core.hpp>
 
+#include <memory>
 #include <vector>
 
 namespace lp {
+
+struct StillBackground;  // classic/still_background.h
 
 // Feathered elliptic region: 1 inside `inner`, smooth (GLSL smoothstep) ramp
 // to 0 at `outer` (radii normalised by the ellipse's semi-axes). Outside it the
@@ -63,6 +66,12 @@ struct WarpMesh {
   std::vector<cv::Vec3f> tint_bgr;  // per vertex, 0..255
 
   FeatherMask mask;  // where the warp is composited over the source
+
+  // Person and background layers of the source (per portrait, shared by every
+  // frame). When set, inside the mask colour = mix(plate_bgr(pixel), colour,
+  // person alpha sampled like the colour): the background stays still and only
+  // the person follows the mesh. Null: everything in the region moves.
+  std::shared_ptr<const StillBackground> background;
 
   // Targets the mesh was built for (diagnostics / UI).
   float eye_open_right = 0.f, eye_open_left = 0.f, lip_open = 0.f;

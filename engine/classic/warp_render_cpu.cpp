@@ -1,5 +1,7 @@
 #include "classic/warp_render_cpu.h"
 
+#include "classic/still_background.h"
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -59,9 +61,11 @@ float smoothstep(float e0, float e1, float x) {
   return t * t * (3.f - 2.f * t);
 }
 
+// `person` (CV_8UC1, roi-sized, may be empty): the person alpha warped with the
+// colour; `plate` (CV_8UC3, image-sized): the still background behind it.
 template <int C>
 void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
-               const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
+               const cv::Mat& person, const cv::Mat& plate, const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
   const FeatherMask& fm = mesh.mask;
   const float ca = std::cos(fm.angle), sa = std::sin(fm.angle);
   const float ia = 1.f / fm.semi_axes.x, ib = 1.f / fm.semi_axes.y;
@@ -72,6 +76,8 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
     const auto* w = warped.ptr<cv::Vec<uchar, C>>(y - roi.y) - roi.x;
     const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
     const cv::Vec4f* tv = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
+    const uchar* pa = person.empty() ? nullptr : person.ptr<uchar>(y - roi.y) - roi.x;
+    const cv::Vec3b* pb = person.empty() ? nullptr : plate.ptr<cv::Vec3b>(y);
     auto* o = out.ptr<cv::Vec<uchar, C>>(y);
     const float dy = y - fm.center.y;
     for (int x = roi.x; x < roi.x + roi.width; ++x) {
@@ -88,6 +94,10 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
       if (mv[x] >= 0.f) {  // mouth interior
         const cv::Vec3f shade = mouth_shade(mesh, mv[x]);
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * dark;
+      }
+      if (pa && pa[x] < 255) {  // the still background shows through
+        const float a = pa[x] * (1.f / 255.f);
+        for (int k = 0; k < 3; ++k) c[k] = pb[x][k] + (c[k] - pb[x][k]) * a;
       }
       for (int k = 0; k < C; ++k) o[x][k] = cv::saturate_cast<uchar>(s[x][k] + (c[k] - s[x][k]) * m);
     }
@@ -145,12 +155,18 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   for (const auto& t : mesh.mouth_triangles)
     if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, &mouth);
 
-  cv::Mat warped;
+  cv::Mat warped, person, plate;
   cv::remap(source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  if (const StillBackground* bg = mesh.background.get();
+      bg && bg->person.size() == mesh.size && bg->plate_bgr.size() == mesh.size && bg->person.type() == CV_8UC1 &&
+      bg->plate_bgr.type() == CV_8UC3) {
+    cv::remap(bg->person, person, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    plate = bg->plate_bgr;
+  }
   if (source.channels() == 3)
-    composite<3>(source, warped, mouth, tint, mesh, roi, out);
+    composite<3>(source, warped, mouth, tint, person, plate, mesh, roi, out);
   else
-    composite<4>(source, warped, mouth, tint, mesh, roi, out);
+    composite<4>(source, warped, mouth, tint, person, plate, mesh, roi, out);
   return out;
 }
 

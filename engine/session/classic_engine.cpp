@@ -51,6 +51,7 @@ AnimatedFrame ClassicEngine::animate(EngineSource& src, const DrivingSample& d, 
   idle.enabled = params.idle_motion && !driving;
   idle.talk = params.talk_cycle;
   auto mesh = std::make_shared<WarpMesh>(animator_->animate(*s.prepared, driving, params.animation, d.time_s, idle));
+  if (!params.still_background) mesh->background.reset();
   AnimatedFrame f;
   f.source = s.source;
   f.face_index = s.face_index;

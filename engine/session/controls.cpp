@@ -121,6 +121,10 @@ std::vector<ControlSpec> make_specs() {
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(idle_motion)});
   s.push_back({"talk", "Input", "Idle talk", "Classic engine: add a talking mouth to the idle motion.",
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(talk_cycle)});
+  s.push_back({"still_background", "Input", "Still background",
+               "Classic engine: only the person moves; the background around the head stays still. "
+               "Off: everything near the face moves with the warp.",
+               ControlKind::Toggle, 0, 1, {}, LP_BOOL(still_background)});
   s.push_back({"debug_overlay", "Input", "Debug overlay",
                "Draw the crop box and landmarks on the source and driving views.",
                ControlKind::Toggle, 0, 1, {}, LP_BOOL(debug_overlay)});

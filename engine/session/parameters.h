@@ -26,6 +26,7 @@ struct Parameters {
   bool mirror_webcam = true;        // webcams feel natural mirrored
   bool idle_motion = true;          // classic: procedural motion when no driving input
   bool talk_cycle = false;          // classic idle: add a talking mouth cycle
+  bool still_background = true;     // classic: only the person moves, the background around them stays
   bool debug_overlay = false;       // draw crop box + landmarks on the views
   bool color_match = false;         // neural: match the crop's colour to the source at the seam
   int face_index = 0;               // which face of a multi-face source is animated

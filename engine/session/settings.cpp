@@ -36,7 +36,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AnimationParams, stitching, rela
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CropParams, scale, vx, vy, rotate)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Parameters, animation, source_crop, driving_crop,
                                                 engine, device, precision, mirror_webcam,
-                                                idle_motion, talk_cycle, debug_overlay, color_match, face_index)
+                                                idle_motion, talk_cycle, still_background, debug_overlay, color_match,
+                                                face_index)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RecordingPrefs, output_folder, crf, fps)
 
 namespace {

@@ -100,6 +100,7 @@ TEST_F(GlContext, MeshWarpMatchesCpuOracle) {
     IdleMotionParams idle;
     idle.enabled = false;
     const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, idle);
+    ASSERT_TRUE(mesh.background) << "the still-background layers are not exercised";
     const cv::Mat cpu = render_cpu(src.bgr, mesh);
 
     const GLuint tex = upload(src.bgr);

@@ -236,6 +236,37 @@ TEST(Session, PausedVideoStillShowsControlChanges) {
   EXPECT_GT(moved, 1.0) << "the smile slider did not move the mesh";
 }
 
+// The "Still background" toggle: on (the default) the classic frames carry the
+// portrait's person/background layers, off they do not, and on again they are back.
+TEST(Session, StillBackgroundToggleReachesTheClassicFrames) {
+  LP_REQUIRE_SHARED("media/s1.jpg");
+  Session s;
+  load_s1(s);
+  auto f = s.wait_for_output(0, 10);
+  ASSERT_NE(f, nullptr);
+  ASSERT_NE(f->mesh, nullptr);
+  EXPECT_NE(f->mesh->background, nullptr) << "still background is on by default";
+  Parameters p;
+  p.still_background = false;
+  s.set_parameters(p);
+  bool off_seen = false;
+  for (int i = 0; i < 20 && !off_seen; ++i) {
+    f = s.wait_for_output(f->seq, 5);
+    ASSERT_NE(f, nullptr);
+    off_seen = f->mesh && f->mesh->background == nullptr;
+  }
+  EXPECT_TRUE(off_seen) << "turning still background off did not reach the frames";
+  p.still_background = true;
+  s.set_parameters(p);
+  bool on_seen = false;
+  for (int i = 0; i < 20 && !on_seen; ++i) {
+    f = s.wait_for_output(f->seq, 5);
+    ASSERT_NE(f, nullptr);
+    on_seen = f->mesh && f->mesh->background != nullptr;
+  }
+  EXPECT_TRUE(on_seen);
+}
+
 // Changing the crop while a new portrait loads must not cancel that portrait.
 TEST(Session, NewPortraitSurvivesAControlChangeWhileLoading) {
   LP_REQUIRE_SHARED("media/s2.jpg");
