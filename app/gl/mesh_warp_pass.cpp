@@ -241,8 +241,7 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
 
   // Still background: the person/plate layers of this portrait, uploaded once.
   const StillBackground* bg = mesh.background.get();
-  const bool layered = bg && bg->person.size() == mesh.size && bg->plate_bgr.size() == mesh.size &&
-                       bg->person.type() == CV_8UC1 && bg->plate_bgr.type() == CV_8UC3;
+  const bool layered = bg && bg->fits(mesh.size);
   if (layered && layers_of_ != mesh.background) {
     cv::Mat planes[4];
     cv::split(bg->plate_bgr, planes);

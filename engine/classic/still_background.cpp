@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace lp {
@@ -111,12 +112,19 @@ std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& 
   cv::fillConvexPoly(seeds, face_hull, cv::Scalar(cv::GC_FGD));
 
   // --- GrabCut (colour models of person and background, graph cut).
+  // GrabCut seeds its colour models with k-means on OpenCV's thread-local
+  // random generator: a fixed seed makes a portrait segment the same way every
+  // time it is loaded (the caller's generator state is put back).
   cv::Mat bgd_model, fgd_model;
+  const std::uint64_t rng_state = cv::theRNG().state;
+  cv::theRNG().state = 0x5EED;
   try {
     cv::grabCut(small, seeds, cv::Rect(), bgd_model, fgd_model, kGrabCutIterations, cv::GC_INIT_WITH_MASK);
   } catch (const cv::Exception&) {
+    cv::theRNG().state = rng_state;
     return nullptr;  // e.g. no background sample at all: the region is all person
   }
+  cv::theRNG().state = rng_state;
   cv::Mat fg = (seeds == cv::GC_FGD) | (seeds == cv::GC_PR_FGD);
   keep_component(fg, to_work(mesh.vertices[30]));  // the nose tip
   fill_holes(fg);
@@ -137,14 +145,8 @@ std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& 
   // --- Layers at full resolution. Outside the region nothing is layered
   // (person = 255: whatever the warp does there, which is nothing).
   auto out = std::make_shared<StillBackground>();
-  out->region = region;
   out->person = cv::Mat(source.size(), CV_8UC1, cv::Scalar(255));
   cv::resize(alpha_small, out->person(region), region.size(), 0, 0, cv::INTER_LINEAR);
-  std::vector<cv::Point> face_hull_full;
-  for (const cv::Point& p : face_hull)
-    face_hull_full.emplace_back(static_cast<int>(std::lround((p.x + 0.5) / sx - 0.5)) + region.x,
-                                static_cast<int>(std::lround((p.y + 0.5) / sy - 0.5)) + region.y);
-  cv::fillConvexPoly(out->person, face_hull_full, cv::Scalar(255));
 
   // The plate: the background continued under the opaque person (Telea fills
   // from the edge inwards). Only pixels where the person is fully opaque are

@@ -29,9 +29,13 @@
 namespace lp {
 
 struct StillBackground {
-  cv::Rect region;    // pixels where the layers differ from "everything moves" (the warp region's box)
   cv::Mat person;     // CV_8UC1, source size: 255 = the person (moves with the warp) .. 0 = background (stays)
   cv::Mat plate_bgr;  // CV_8UC3, source size: the source, filled in behind the person where it is opaque
+
+  // Both layers are there for an image of `size` (what the renderers check).
+  bool fits(const cv::Size& size) const {
+    return person.type() == CV_8UC1 && plate_bgr.type() == CV_8UC3 && person.size() == size && plate_bgr.size() == size;
+  }
 };
 
 // Splits `source` (CV_8UC3 BGR or CV_8UC4 BGRA) around the face of `mesh`.

@@ -157,9 +157,7 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
 
   cv::Mat warped, person, plate;
   cv::remap(source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  if (const StillBackground* bg = mesh.background.get();
-      bg && bg->person.size() == mesh.size && bg->plate_bgr.size() == mesh.size && bg->person.type() == CV_8UC1 &&
-      bg->plate_bgr.type() == CV_8UC3) {
+  if (const StillBackground* bg = mesh.background.get(); bg && bg->fits(mesh.size)) {
     cv::remap(bg->person, person, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     plate = bg->plate_bgr;
   }

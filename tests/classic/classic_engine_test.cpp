@@ -14,12 +14,6 @@
 namespace lp::test {
 namespace {
 
-IdleMotionParams no_idle() {
-  IdleMotionParams p;
-  p.enabled = false;
-  return p;
-}
-
 float area(const cv::Point2f& a, const cv::Point2f& b, const cv::Point2f& c) {
   return 0.5f * ((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y));
 }

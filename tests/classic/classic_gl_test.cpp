@@ -97,9 +97,7 @@ TEST_F(GlContext, MeshWarpMatchesCpuOracle) {
     params.edit.smile = 0.7f;
     params.edit.head_yaw = 12.f;
     params.edit.head_roll = -6.f;
-    IdleMotionParams idle;
-    idle.enabled = false;
-    const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, idle);
+    const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
     ASSERT_TRUE(mesh.background) << "the still-background layers are not exercised";
     const cv::Mat cpu = render_cpu(src.bgr, mesh);
 
@@ -148,8 +146,7 @@ TEST_F(GlContext, PartialRedrawMatchesCpuOracle) {
   const LoadedSource src = load_source("s42.jpg");
   ASSERT_TRUE(src.prepared);
   ClassicAnimator animator;
-  IdleMotionParams idle;
-  idle.enabled = false;
+  const IdleMotionParams idle = no_idle();
   AnimationParams a;
   a.lip_open_auto = false;
   a.lip_open = 0.6f;

@@ -41,6 +41,12 @@ std::optional<Openness> measure_openness(const cv::Mat& image) {
   return compute_openness(d.largest().landmarks);
 }
 
+IdleMotionParams no_idle() {
+  IdleMotionParams p;
+  p.enabled = false;
+  return p;
+}
+
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   const size_t n = std::min(a.size(), b.size());
   if (n < 3) return 0;

@@ -31,6 +31,9 @@ LoadedSource load_source(const std::string& name);
 // no face is found.
 std::optional<Openness> measure_openness(const cv::Mat& image);
 
+// Idle motion off: frames driven by the sliders alone.
+IdleMotionParams no_idle();
+
 // Pearson correlation of two equally long series.
 double pearson(const std::vector<double>& a, const std::vector<double>& b);
 
