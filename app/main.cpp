@@ -287,6 +287,7 @@ int main(int argc, char** argv) {
     ImGui::NewFrame();
     process_hotkeys(ui);
     const PanelLayout layout = compute_layout(io.DisplaySize.x, io.DisplaySize.y, ui.fullscreen_output);
+    draw_panel_borders(layout);
     if (!ui.fullscreen_output) {
       draw_source_panel(ui, layout);
       draw_driving_panel(ui, layout);
@@ -330,12 +331,10 @@ int main(int argc, char** argv) {
       ui.params_changed = false;
     }
 
-    // 4f. Draw and present.
+    // 4f. Draw and present: the panels' backgrounds as clears, then ImGui.
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
-    glViewport(0, 0, fb_w, fb_h);
-    glClearColor(0.09f, 0.09f, 0.10f, 1.f);
-    glClear(GL_COLOR_BUFFER_BIT);
+    paint_panel_backgrounds(fb_w, fb_h);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     end_step("draw");
 

@@ -5,6 +5,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+
 namespace lp {
 
 OutputRenderer::OutputRenderer() = default;
@@ -25,8 +27,19 @@ bool OutputRenderer::init(std::string& error) {
 }
 
 bool OutputRenderer::render(const AnimatedFrame& f) {
-  // Driving view texture.
-  if (!f.driving_bgr.empty()) driving_tex_.upload(f.driving_bgr, true);
+  // Driving view texture. With a portrait loaded it is only the Driving
+  // panel's thumbnail (at most 420 px wide): a 720p or 1080p frame is shrunk
+  // first, which on software GL costs less than uploading it whole.
+  if (!f.driving_bgr.empty()) {
+    const cv::Mat& d = f.driving_bgr;
+    const double shrink = f.source ? std::min(1.0, static_cast<double>(kDrivingThumbnailSide) / std::max(d.cols, d.rows)) : 1.0;
+    if (shrink < 1.0) {
+      cv::resize(d, driving_small_, cv::Size(), shrink, shrink, cv::INTER_AREA);
+      driving_tex_.upload(driving_small_, true);
+    } else {
+      driving_tex_.upload(d, true);
+    }
+  }
 
   // Source texture: upload once per portrait.
   if (f.source && f.source.get() != uploaded_source_) {

@@ -38,9 +38,11 @@ class OutputRenderer {
   };
   View output() const { return view_; }
   bool has_output() const { return has_output_; }
-  // Source and driving images (top-down textures).
+  // Source and driving images (top-down textures). With a portrait loaded the
+  // driving texture is a thumbnail (longer side at most kDrivingThumbnailSide).
   const gl::Texture& source() const { return source_tex_; }
   const gl::Texture& driving() const { return driving_tex_; }
+  static constexpr int kDrivingThumbnailSide = 640;
   // Reads the output back (recording, tests, screenshots), top row first.
   cv::Mat read_output_bgr() const;
 
@@ -49,6 +51,7 @@ class OutputRenderer {
   std::unique_ptr<gl::MeshWarpPass> mesh_;
   gl::RenderTarget output_rt_;
   gl::Texture source_tex_, crop_tex_, driving_tex_;
+  cv::Mat driving_small_;  // the shrunk driving frame (reused buffer)
   const SourceImage* uploaded_source_ = nullptr;
   std::shared_ptr<const SourceImage> source_keepalive_;
   bool has_output_ = false;

@@ -47,13 +47,26 @@ std::string annotate_log(const std::string& log, const std::string& file) {
   return out.str();
 }
 
-GLuint compile(GLenum type, const std::filesystem::path& path, std::string& error) {
+// Inserts the #define lines after the #version line (which must come first),
+// then "#line 2" so the compiler numbers the file's own lines as in the file.
+void insert_defines(std::string& src, const std::vector<std::string>& defines) {
+  if (defines.empty()) return;
+  const size_t eol = src.find('\n');
+  if (eol == std::string::npos || src.compare(0, 8, "#version") != 0) return;
+  std::string lines;
+  for (const auto& d : defines) lines += "#define " + d + "\n";
+  src.insert(eol + 1, lines + "#line 2\n");
+}
+
+GLuint compile(GLenum type, const std::filesystem::path& path, const std::vector<std::string>& defines,
+               std::string& error) {
   std::string src;
   const std::string shown = "shaders/" + path.filename().string();
   if (!read_text(path, src)) {
     error = shown + ": cannot read shader file (looked in " + path.string() + ")";
     return 0;
   }
+  insert_defines(src, defines);
   GLuint s = glCreateShader(type);
   const char* p = src.c_str();
   glShaderSource(s, 1, &p, nullptr);
@@ -93,12 +106,13 @@ ShaderProgram& ShaderProgram::operator=(ShaderProgram&& other) noexcept {
   return *this;
 }
 
-bool ShaderProgram::load(const std::string& vert_name, const std::string& frag_name) {
+bool ShaderProgram::load(const std::string& vert_name, const std::string& frag_name,
+                         const std::vector<std::string>& defines) {
   error_.clear();
   const auto dir = shader_dir();
-  GLuint vs = compile(GL_VERTEX_SHADER, dir / vert_name, error_);
+  GLuint vs = compile(GL_VERTEX_SHADER, dir / vert_name, defines, error_);
   if (!vs) return false;
-  GLuint fs = compile(GL_FRAGMENT_SHADER, dir / frag_name, error_);
+  GLuint fs = compile(GL_FRAGMENT_SHADER, dir / frag_name, defines, error_);
   if (!fs) {
     glDeleteShader(vs);
     return false;

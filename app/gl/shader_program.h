@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace lp::gl {
 
@@ -23,7 +24,9 @@ class ShaderProgram {
 
   // Loads `<shader_dir>/<vert_name>` and `<shader_dir>/<frag_name>`, compiles
   // and links. Returns false and fills error() ("shaders/x.frag:12: ...") on failure.
-  bool load(const std::string& vert_name, const std::string& frag_name);
+  // `defines` ("NAME" or "NAME VALUE", one per entry) become #define lines
+  // right after each file's #version line; error lines keep the file's numbering.
+  bool load(const std::string& vert_name, const std::string& frag_name, const std::vector<std::string>& defines = {});
 
   bool valid() const { return id_ != 0; }
   GLuint id() const { return id_; }

@@ -111,7 +111,7 @@ bool draw_control(UiState& ui, const ControlSpec& c, float label_w) {
 void draw_controls_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.controls_pos);
   ImGui::SetNextWindowSize(l.controls_size);
-  ImGui::Begin("Controls", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin("Controls", nullptr, kTiledPanelFlags);
 
   const float label_w = label_column_width();  // once per frame: ~40 labels measured
 

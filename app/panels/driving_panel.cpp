@@ -11,7 +11,7 @@ namespace lp {
 void draw_driving_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.driving_pos);
   ImGui::SetNextWindowSize(l.driving_size);
-  ImGui::Begin("Driving", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin("Driving", nullptr, kTiledPanelFlags);
   DrivingStatus d = ui.session->driving_status();
 
   // Input choice: none / webcams / a file.

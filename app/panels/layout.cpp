@@ -1,6 +1,7 @@
 #include "panels/panels.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace lp {
 
@@ -28,6 +29,27 @@ PanelLayout compute_layout(float w, float h, bool fullscreen_output) {
   return l;
 }
 
+void paint_panel_backgrounds(int fb_width, int fb_height) {
+  // Every panel has the style's window background, opaque here (nothing is
+  // behind the panels): one clear of the whole framebuffer.
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  glDisable(GL_SCISSOR_TEST);
+  glViewport(0, 0, fb_width, fb_height);
+  glClearColor(bg.x, bg.y, bg.z, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+}
+
+void draw_panel_borders(const PanelLayout& l) {
+  ImDrawList* dl = ImGui::GetBackgroundDrawList();
+  const ImU32 col = ImGui::GetColorU32(ImGuiCol_Border);
+  const float t = ImGui::GetStyle().WindowBorderSize;
+  if (t <= 0.f) return;
+  for (const auto& [pos, size] : {std::pair{l.source_pos, l.source_size}, std::pair{l.driving_pos, l.driving_size},
+                                  std::pair{l.output_pos, l.output_size}, std::pair{l.controls_pos, l.controls_size},
+                                  std::pair{l.status_pos, l.status_size}})
+    if (size.x > 0 && size.y > 0) dl->AddRect(pos, ImVec2(pos.x + size.x, pos.y + size.y), col, 0.f, 0, t);
+}
+
 ImVec4 draw_fitted_image(GLuint tex, int width, int height, ImVec2 avail, bool flip_v) {
   if (!tex || width <= 0 || height <= 0 || avail.x < 4 || avail.y < 4) return {0, 0, 0, 0};
   const float s = std::min(avail.x / width, avail.y / height);
@@ -35,8 +57,14 @@ ImVec4 draw_fitted_image(GLuint tex, int width, int height, ImVec2 avail, bool f
   ImVec2 cur = ImGui::GetCursorPos();
   ImGui::SetCursorPos({cur.x + (avail.x - size.x) * 0.5f, cur.y + (avail.y - size.y) * 0.5f});
   const ImVec2 screen = ImGui::GetCursorScreenPos();
+  // Drawn without blending: every image shown is opaque (portraits are
+  // flattened onto white when loaded, video frames have no alpha), and on
+  // software GL blending a large image costs a read of every pixel under it.
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddCallback([](const ImDrawList*, const ImDrawCmd*) { glDisable(GL_BLEND); }, nullptr);
   ImGui::Image(reinterpret_cast<void*>(static_cast<intptr_t>(tex)), size, flip_v ? ImVec2(0, 1) : ImVec2(0, 0),
                flip_v ? ImVec2(1, 0) : ImVec2(1, 1));
+  dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);  // the backend's state (blending on) again
   return {screen.x, screen.y, size.x, size.y};
 }
 

@@ -38,10 +38,8 @@ void draw_record_bar(UiState& ui) {
 void draw_output_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.output_pos);
   ImGui::SetNextWindowSize(l.output_size);
-  ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                           ImGuiWindowFlags_NoScrollbar;
+  ImGuiWindowFlags flags = kTiledPanelFlags | ImGuiWindowFlags_NoScrollbar;
   if (ui.fullscreen_output) flags |= ImGuiWindowFlags_NoTitleBar;
-  ImGui::PushStyleColor(ImGuiCol_WindowBg, IM_COL32(16, 16, 18, 255));
   ImGui::Begin("Output", nullptr, flags);
   if (!ui.fullscreen_output) draw_record_bar(ui);
   if (ui.renderer->has_output()) {
@@ -51,7 +49,6 @@ void draw_output_panel(UiState& ui, const PanelLayout& l) {
     ImGui::TextDisabled("Waiting for the first frame...");
   }
   ImGui::End();
-  ImGui::PopStyleColor();
 }
 
 }  // namespace lp

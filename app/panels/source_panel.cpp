@@ -12,7 +12,7 @@ namespace lp {
 void draw_source_panel(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.source_pos);
   ImGui::SetNextWindowSize(l.source_size);
-  ImGui::Begin("Source", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin("Source", nullptr, kTiledPanelFlags);
 
   auto src = ui.session->current_source();
   const float field_h = ImGui::GetFrameHeightWithSpacing() * 3.2f;

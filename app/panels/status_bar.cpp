@@ -12,7 +12,8 @@ void draw_status_bar(UiState& ui, const PanelLayout& l) {
   ImGui::SetNextWindowPos(l.status_pos);
   ImGui::SetNextWindowSize(l.status_size);
   ImGui::Begin("##status", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBackground);  // painted by paint_panel_backgrounds
   SessionStats s = ui.session->stats();
   ImGui::Text("capture %4.1f fps | engine %4.1f fps %5.1f ms | display %4.1f fps | latency p50 %5.1f ms | %s on %s%s%s",
               s.capture_fps, s.engine_fps, s.engine_ms, ui.display_fps, s.latency_p50_ms,

@@ -54,6 +54,12 @@ void keep_component(cv::Mat& fg, const cv::Point& seed) {
 
 }  // namespace
 
+cv::Mat StillBackground::person() const {
+  cv::Mat alpha;
+  if (!person_bgra.empty()) cv::extractChannel(person_bgra, alpha, 3);
+  return alpha;
+}
+
 std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& source, const FaceMesh& mesh) {
   if (source.empty() || (source.type() != CV_8UC3 && source.type() != CV_8UC4) || mesh.vertices.empty())
     return nullptr;
@@ -145,17 +151,28 @@ std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& 
   // --- Layers at full resolution. Outside the region nothing is layered
   // (person = 255: whatever the warp does there, which is nothing).
   auto out = std::make_shared<StillBackground>();
-  out->person = cv::Mat(source.size(), CV_8UC1, cv::Scalar(255));
-  cv::resize(alpha_small, out->person(region), region.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat person(source.size(), CV_8UC1, cv::Scalar(255));
+  cv::resize(alpha_small, person(region), region.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat planes[4];
+  cv::split(bgr, planes);
+  planes[3] = person;
+  cv::merge(planes, 4, out->person_bgra);
 
   // The plate: the background continued under the opaque person (Telea fills
-  // from the edge inwards). Only pixels where the person is fully opaque are
-  // replaced, so plate and source agree wherever the background shows through.
+  // from the edge inwards). Only pixels where the person is fully opaque and
+  // the region mask is 1 are replaced: the plate agrees with the source
+  // wherever the background shows through and all along the mask's feathered
+  // edge, where the renderers blend the warp into the source.
   cv::Mat hole_small = alpha_small == 255, filled_small, filled;
   cv::inpaint(small, hole_small, filled_small, std::max(2.0, 0.15 * unit), cv::INPAINT_TELEA);
   cv::resize(filled_small, filled, region.size(), 0, 0, cv::INTER_LINEAR);
+  cv::Mat core(region.size(), CV_8UC1);
+  for (int y = 0; y < region.height; ++y) {
+    uchar* c = core.ptr<uchar>(y);
+    for (int x = 0; x < region.width; ++x) c[x] = mesh.mask.value(static_cast<float>(region.x + x), static_cast<float>(region.y + y)) >= 1.f ? 255 : 0;
+  }
   out->plate_bgr = bgr.clone();
-  filled.copyTo(out->plate_bgr(region), out->person(region) == 255);
+  filled.copyTo(out->plate_bgr(region), (person(region) == 255) & core);
   return out;
 }
 

@@ -4,15 +4,17 @@
 //
 // Without it the mesh warp moves everything inside its region: the background
 // around the head sways and stretches with every nod (a waterfall behind the
-// head bends as the head turns). With it, every output pixel in the region is
-//   layered = mix(plate(pixel), warped colour, warped person alpha),
+// head bends as the head turns). With it, every output pixel is
+//   mix(plate(pixel), warped person colour, region mask(pixel) * warped person alpha),
 // so background pixels come from the static plate and only the person (face,
 // hair, neck) follows the mesh. Where the head moves away from where it was,
 // the plate shows the background filled in behind it.
 //
-// The plate equals the source wherever the person alpha is below 1, and the
-// person alpha is 1 on the whole face, so with a neutral mesh the layered
-// image is the source exactly (identity is kept bit for bit).
+// The plate equals the source wherever the person alpha is below 1 and
+// wherever the region mask is below 1 (its feathered edge and outside it), and
+// the person alpha is 1 on the whole face, so with a neutral mesh the output
+// is the source exactly (identity is kept bit for bit), and outside the region
+// it is the source whatever the mesh does.
 //
 // Segmentation: OpenCV's GrabCut, seeded from the face mesh (the face itself is
 // the person, the head oval with room for hair and the body below the chin are
@@ -29,12 +31,20 @@
 namespace lp {
 
 struct StillBackground {
-  cv::Mat person;     // CV_8UC1, source size: 255 = the person (moves with the warp) .. 0 = background (stays)
-  cv::Mat plate_bgr;  // CV_8UC3, source size: the source, filled in behind the person where it is opaque
+  // The person layer: the source's colours, A = 255 for the person (moves with
+  // the warp) .. 0 for the background (stays). One image, so a renderer
+  // samples colour and alpha together (one texture fetch on the GPU).
+  cv::Mat person_bgra;  // CV_8UC4, source size
+  // The background layer: the source, filled in behind the person where the
+  // person is opaque inside the region's unfeathered core.
+  cv::Mat plate_bgr;  // CV_8UC3, source size
 
+  // The person alpha alone (CV_8UC1), for tests and overlays.
+  cv::Mat person() const;
   // Both layers are there for an image of `size` (what the renderers check).
   bool fits(const cv::Size& size) const {
-    return person.type() == CV_8UC1 && plate_bgr.type() == CV_8UC3 && person.size() == size && plate_bgr.size() == size;
+    return person_bgra.type() == CV_8UC4 && plate_bgr.type() == CV_8UC3 && person_bgra.size() == size &&
+           plate_bgr.size() == size;
   }
 };
 

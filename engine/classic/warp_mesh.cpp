@@ -29,4 +29,34 @@ cv::Rect FeatherMask::bounding_rect(const cv::Size& size) const {
   return cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, size.width, size.height);
 }
 
+bool FeatherMask::touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1, const cv::Point2f& p2) const {
+  // In the ellipse's own frame, scaled so that value() > 0 exactly inside the
+  // unit disc, with a margin of two pixels along the shorter axis so pixel
+  // centres next to an edge are never missed.
+  const float c = std::cos(angle), s = std::sin(angle);
+  const float r = 1.f + 2.f / (std::max(1e-3f, std::min(semi_axes.x, semi_axes.y) * outer));
+  auto to_disc = [&](const cv::Point2f& p) {
+    const float dx = p.x - center.x, dy = p.y - center.y;
+    return cv::Point2f((c * dx + s * dy) / (semi_axes.x * outer), (-s * dx + c * dy) / (semi_axes.y * outer));
+  };
+  const cv::Point2f q[3] = {to_disc(p0), to_disc(p1), to_disc(p2)};
+  // The disc's centre inside the triangle (same side of all three edges).
+  float sides[3];
+  for (int i = 0; i < 3; ++i) {
+    const cv::Point2f a = q[i], b = q[(i + 1) % 3];
+    sides[i] = (b.x - a.x) * (-a.y) - (b.y - a.y) * (-a.x);
+  }
+  if ((sides[0] >= 0 && sides[1] >= 0 && sides[2] >= 0) || (sides[0] <= 0 && sides[1] <= 0 && sides[2] <= 0))
+    return true;
+  // Otherwise the disc must reach one of the edges (vertices included).
+  for (int i = 0; i < 3; ++i) {
+    const cv::Point2f a = q[i], ab = q[(i + 1) % 3] - q[i];
+    const float len2 = ab.dot(ab);
+    const float t = len2 > 0 ? std::clamp(-a.dot(ab) / len2, 0.f, 1.f) : 0.f;
+    const cv::Point2f nearest = a + t * ab;
+    if (nearest.dot(nearest) < r * r) return true;
+  }
+  return false;
+}
+
 }  // namespace lp

@@ -33,6 +33,9 @@ struct FeatherMask {
   float value(float x, float y) const;
   // Pixels where value() can be non-zero, clipped to an image of `size`.
   cv::Rect bounding_rect(const cv::Size& size) const;
+  // Whether value() can be non-zero at a pixel centre inside the triangle
+  // (conservative: true near the edge). The GL pass skips the others.
+  bool touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1, const cv::Point2f& p2) const;
 };
 
 struct WarpMesh {
@@ -68,9 +71,10 @@ struct WarpMesh {
   FeatherMask mask;  // where the warp is composited over the source
 
   // Person and background layers of the source (per portrait, shared by every
-  // frame). When set, inside the mask colour = mix(plate_bgr(pixel), colour,
-  // person alpha sampled like the colour): the background stays still and only
-  // the person follows the mesh. Null: everything in the region moves.
+  // frame). When set, output = mix(plate_bgr(pixel), person colour, mask x
+  // person alpha), person colour and alpha sampled through the mesh: the
+  // background stays still and only the person follows the mesh. Null:
+  // output = mix(source(pixel), colour, mask), everything in the region moves.
   std::shared_ptr<const StillBackground> background;
 
   // Targets the mesh was built for (diagnostics / UI).

@@ -61,23 +61,24 @@ float smoothstep(float e0, float e1, float x) {
   return t * t * (3.f - 2.f * t);
 }
 
-// `person` (CV_8UC1, roi-sized, may be empty): the person alpha warped with the
-// colour; `plate` (CV_8UC3, image-sized): the still background behind it.
-template <int C>
-void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
-               const cv::Mat& person, const cv::Mat& plate, const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
+// `warped` (W channels, roi-sized): the warped colour and, with W = 4, alpha
+// of what the mesh moves (the person layer, else the source; W = 3: opaque);
+// `backdrop` (C channels, image-sized): what it is blended over (the still
+// background's plate, else the source). As the GL pass:
+//   out = mix(backdrop, colour, mask x warped alpha), an alpha channel kept.
+template <int C, int W>
+void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint, const cv::Mat& backdrop,
+               const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
   const FeatherMask& fm = mesh.mask;
   const float ca = std::cos(fm.angle), sa = std::sin(fm.angle);
   const float ia = 1.f / fm.semi_axes.x, ib = 1.f / fm.semi_axes.y;
   const float inner = fm.inner, span = fm.outer - fm.inner;
   const float dark = mesh.mouth_darkness;
   for (int y = roi.y; y < roi.y + roi.height; ++y) {
-    const auto* s = source.ptr<cv::Vec<uchar, C>>(y);
-    const auto* w = warped.ptr<cv::Vec<uchar, C>>(y - roi.y) - roi.x;
+    const auto* b = backdrop.ptr<cv::Vec<uchar, C>>(y);
+    const auto* w = warped.ptr<cv::Vec<uchar, W>>(y - roi.y) - roi.x;
     const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
     const cv::Vec4f* tv = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
-    const uchar* pa = person.empty() ? nullptr : person.ptr<uchar>(y - roi.y) - roi.x;
-    const cv::Vec3b* pb = person.empty() ? nullptr : plate.ptr<cv::Vec3b>(y);
     auto* o = out.ptr<cv::Vec<uchar, C>>(y);
     const float dy = y - fm.center.y;
     for (int x = roi.x; x < roi.x + roi.width; ++x) {
@@ -87,19 +88,17 @@ void composite(const cv::Mat& source, const cv::Mat& warped, const cv::Mat& mout
       float t = std::min(1.f, std::max(0.f, (rho - inner) / span));
       const float m = 1.f - t * t * (3.f - 2.f * t);
       if (m <= 0.f) continue;  // outside the region: the source pixel, untouched
-      float c[4];
-      for (int k = 0; k < C; ++k) c[k] = w[x][k];
+      float c[3];
+      for (int k = 0; k < 3; ++k) c[k] = w[x][k];
       if (tv[x][0] > 0.f)
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
       if (mv[x] >= 0.f) {  // mouth interior
         const cv::Vec3f shade = mouth_shade(mesh, mv[x]);
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * dark;
       }
-      if (pa && pa[x] < 255) {  // the still background shows through
-        const float a = pa[x] * (1.f / 255.f);
-        for (int k = 0; k < 3; ++k) c[k] = pb[x][k] + (c[k] - pb[x][k]) * a;
-      }
-      for (int k = 0; k < C; ++k) o[x][k] = cv::saturate_cast<uchar>(s[x][k] + (c[k] - s[x][k]) * m);
+      float a = m;
+      if constexpr (W == 4) a *= w[x][3] * (1.f / 255.f);
+      for (int k = 0; k < 3; ++k) o[x][k] = cv::saturate_cast<uchar>(b[x][k] + (c[k] - b[x][k]) * a);
     }
   }
 }
@@ -155,16 +154,24 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   for (const auto& t : mesh.mouth_triangles)
     if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, &mouth);
 
-  cv::Mat warped, person, plate;
-  cv::remap(source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  if (const StillBackground* bg = mesh.background.get(); bg && bg->fits(mesh.size)) {
-    cv::remap(bg->person, person, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    plate = bg->plate_bgr;
+  // What the mesh moves: the still background's person layer (colour and
+  // alpha), else the source (with its alpha channel, if any). What it is
+  // blended over: the plate, else the source.
+  const StillBackground* bg = mesh.background.get();
+  const bool layered = bg && bg->fits(mesh.size);
+  cv::Mat warped;
+  cv::remap(layered ? bg->person_bgra : source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::Mat backdrop = source;
+  if (layered) {
+    backdrop = bg->plate_bgr;
+    if (source.channels() == 4) cv::cvtColor(backdrop, backdrop, cv::COLOR_BGR2BGRA);
   }
+  const bool w4 = warped.channels() == 4;
   if (source.channels() == 3)
-    composite<3>(source, warped, mouth, tint, person, plate, mesh, roi, out);
+    w4 ? composite<3, 4>(warped, mouth, tint, backdrop, mesh, roi, out)
+       : composite<3, 3>(warped, mouth, tint, backdrop, mesh, roi, out);
   else
-    composite<4>(source, warped, mouth, tint, person, plate, mesh, roi, out);
+    composite<4, 4>(warped, mouth, tint, backdrop, mesh, roi, out);
   return out;
 }
 

@@ -7,8 +7,10 @@
 //    texcoords (one cv::remap over maps filled triangle by triangle);
 //  - mouth triangles are drawn after the skin and shaded: mix(texel,
 //    mouth_shade(mouth_v), mouth_darkness);
-//  - the result is composited over the source with the feathered mask, and
-//    pixels where the mask is 0 are copied, so they equal the source exactly.
+//  - the result is blended over the backdrop (the still background's plate,
+//    else the source) with alpha = feathered mask x warped person alpha (the
+//    mask alone without a still background); pixels where the mask is 0 are
+//    copied, so they equal the source exactly. An alpha channel is kept.
 #include "classic/warp_mesh.h"
 
 #include <opencv2/core.hpp>

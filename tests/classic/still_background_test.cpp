@@ -26,7 +26,8 @@ AnimationParams head_movement() {
 
 // GrabCut seeded from the face: the face is the person, the scenery beside
 // the head is not, and the plate agrees with the source wherever the
-// background shows through (so a neutral frame is the source exactly).
+// background shows through and along the region's feathered edge (so a
+// neutral frame is the source exactly), and is filled in behind the person.
 TEST(StillBackground, SeparatesThePersonFromTheScenery) {
   for (const char* name : {"s1.jpg", "s42.jpg", "s2.jpg"}) {
     SCOPED_TRACE(name);
@@ -35,21 +36,24 @@ TEST(StillBackground, SeparatesThePersonFromTheScenery) {
     ASSERT_TRUE(src.prepared);
     const auto& bg = src.prepared->background;
     ASSERT_TRUE(bg) << "no layers for a plain portrait";
-    ASSERT_EQ(bg->person.size(), src.bgr.size());
+    ASSERT_EQ(bg->person_bgra.size(), src.bgr.size());
     ASSERT_EQ(bg->plate_bgr.size(), src.bgr.size());
     const Landmarks68& lm = src.prepared->face.landmarks;
     for (int i : {8, 30, 36, 45, 48, 54, 19, 24})  // chin, nose, eye corners, mouth corners, brows
-      EXPECT_EQ(bg->person.at<uchar>(cv::Point(lm[i])), 255) << "landmark " << i << " is not the person";
+      EXPECT_EQ(bg->person().at<uchar>(cv::Point(lm[i])), 255) << "landmark " << i << " is not the person";
     // Inside the warp region, part of the image is background: what used to sway.
-    const cv::Mat region = render_mask(ClassicAnimator().animate(*src.prepared, std::nullopt, {}, 0.0, no_idle())) >= 0.5f;
+    const cv::Mat mask = render_mask(ClassicAnimator().animate(*src.prepared, std::nullopt, {}, 0.0, no_idle()));
+    const cv::Mat region = mask >= 0.5f;
     const double background_share =
-        static_cast<double>(cv::countNonZero(region & (bg->person == 0))) / cv::countNonZero(region);
+        static_cast<double>(cv::countNonZero(region & (bg->person() == 0))) / cv::countNonZero(region);
     std::printf("%s: background is %.1f%% of the warp region\n", name, 100 * background_share);
     EXPECT_GT(background_share, 0.05);
     cv::Mat diff, diff1;
     cv::absdiff(bg->plate_bgr, src.bgr, diff);
     cv::cvtColor(diff, diff1, cv::COLOR_BGR2GRAY);
-    EXPECT_EQ(cv::countNonZero(diff1 & (bg->person < 255)), 0) << "the plate differs from the source where it shows";
+    EXPECT_EQ(cv::countNonZero(diff1 & (bg->person() < 255)), 0) << "the plate differs from the source where it shows";
+    EXPECT_EQ(cv::countNonZero(diff1 & (mask < 1.f)), 0) << "the plate differs from the source on the feathered edge";
+    EXPECT_GT(cv::countNonZero(diff1), 1000) << "nothing was filled in behind the person";
   }
 }
 
@@ -74,7 +78,7 @@ TEST(StillBackground, SceneryStaysWhileTheHeadMoves) {
     for (size_t v = 0; v < still.positions.size(); ++v)
       max_move = std::max(max_move, static_cast<float>(cv::norm(still.positions[v] - still.texcoords[v])));
     cv::Mat distance;
-    cv::distanceTransform(src.prepared->background->person == 0, distance, cv::DIST_L2, cv::DIST_MASK_5);
+    cv::distanceTransform(src.prepared->background->person() == 0, distance, cv::DIST_L2, cv::DIST_MASK_5);
     const cv::Mat mask = render_mask(still);
     const cv::Mat scenery = (distance > max_move + 2.f) & (mask > 0.5f);
     const int n = cv::countNonZero(scenery);
