@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -88,6 +89,48 @@ TEST(ClassicMesh, CoversImageAndKeepsContours) {
       }
     }
   }
+}
+
+// The GL pass skips the triangles FeatherMask::touches_triangle() rules out:
+// that is only right if none of them covers a pixel centre where the mask is
+// above 0. Random triangles around a rotated ellipse, against every pixel.
+TEST(ClassicMesh, TrianglesOutsideTheMaskCoverNoMaskedPixel) {
+  FeatherMask mask;
+  mask.center = {200.f, 180.f};
+  mask.semi_axes = {90.f, 130.f};
+  mask.angle = 0.3f;
+  cv::RNG rng(7);
+  int skipped = 0, touching = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const cv::Point2f c(rng.uniform(0.f, 400.f), rng.uniform(0.f, 400.f));
+    const float r = rng.uniform(2.f, 60.f);
+    cv::Point2f p[3];
+    for (auto& q : p) q = c + cv::Point2f(rng.uniform(-r, r), rng.uniform(-r, r));
+    // Pixel centres inside the triangle where the mask is above 0.
+    bool covers_mask = false;
+    const float area2 = (p[1] - p[0]).cross(p[2] - p[0]);
+    if (std::abs(area2) < 1e-3f) continue;
+    const int x0 = static_cast<int>(std::floor(std::min({p[0].x, p[1].x, p[2].x})));
+    const int x1 = static_cast<int>(std::ceil(std::max({p[0].x, p[1].x, p[2].x})));
+    const int y0 = static_cast<int>(std::floor(std::min({p[0].y, p[1].y, p[2].y})));
+    const int y1 = static_cast<int>(std::ceil(std::max({p[0].y, p[1].y, p[2].y})));
+    for (int y = y0; y <= y1 && !covers_mask; ++y)
+      for (int x = x0; x <= x1 && !covers_mask; ++x) {
+        const cv::Point2f q(static_cast<float>(x), static_cast<float>(y));
+        const float w0 = (p[1] - q).cross(p[2] - q), w1 = (p[2] - q).cross(p[0] - q), w2 = (p[0] - q).cross(p[1] - q);
+        const bool inside = (w0 >= 0 && w1 >= 0 && w2 >= 0) || (w0 <= 0 && w1 <= 0 && w2 <= 0);
+        covers_mask = inside && mask.value(q.x, q.y) > 0.f;
+      }
+    const bool touches = mask.touches_triangle(p[0], p[1], p[2]);
+    if (covers_mask) {
+      EXPECT_TRUE(touches) << "triangle (" << p[0] << ", " << p[1] << ", " << p[2] << ") covers the mask";
+    }
+    skipped += !touches;
+    touching += covers_mask;
+  }
+  // Both kinds occur, so the check above is not void.
+  EXPECT_GT(skipped, 300);
+  EXPECT_GT(touching, 300);
 }
 
 // A neutral driving frame (the reference itself) changes nothing: outside the
