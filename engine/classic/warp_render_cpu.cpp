@@ -14,8 +14,11 @@ namespace {
 // Fills the remap maps (and the mouth attribute) for the pixel centres inside
 // one driven triangle. Pixels on a shared edge are written by both triangles
 // with (almost) the same value, so there are no gaps.
-void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, cv::Mat& mapx, cv::Mat& mapy,
-               cv::Mat& tint, cv::Mat* mouth) {
+// Only image rows y0 <= y < y1 are written (a stripe of the roi: stripes run
+// in parallel and each draws every triangle in list order, so the result does
+// not depend on the number of threads).
+void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, int row0, int row1, cv::Mat& mapx,
+               cv::Mat& mapy, cv::Mat& tint, cv::Mat* mouth) {
   const cv::Point2f P0 = mesh.positions[tri[0]], P1 = mesh.positions[tri[1]], P2 = mesh.positions[tri[2]];
   const double area2 = static_cast<double>(P1.x - P0.x) * (P2.y - P0.y) - static_cast<double>(P2.x - P0.x) * (P1.y - P0.y);
   if (std::abs(area2) < 1e-6) return;
@@ -23,8 +26,8 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
   const float miny = std::min({P0.y, P1.y, P2.y}), maxy = std::max({P0.y, P1.y, P2.y});
   const int x0 = std::max(roi.x, static_cast<int>(std::ceil(minx - 1e-3f)));
   const int x1 = std::min(roi.x + roi.width - 1, static_cast<int>(std::floor(maxx + 1e-3f)));
-  const int y0 = std::max(roi.y, static_cast<int>(std::ceil(miny - 1e-3f)));
-  const int y1 = std::min(roi.y + roi.height - 1, static_cast<int>(std::floor(maxy + 1e-3f)));
+  const int y0 = std::max(row0, static_cast<int>(std::ceil(miny - 1e-3f)));
+  const int y1 = std::min(row1 - 1, static_cast<int>(std::floor(maxy + 1e-3f)));
   if (x0 > x1 || y0 > y1) return;
   // Barycentrics as linear functions of (x, y).
   const double inv = 1.0 / area2;
@@ -68,13 +71,13 @@ float smoothstep(float e0, float e1, float x) {
 //   out = mix(backdrop, colour, mask x warped alpha), an alpha channel kept.
 template <int C, int W>
 void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint, const cv::Mat& backdrop,
-               const WarpMesh& mesh, const cv::Rect& roi, cv::Mat& out) {
+               const WarpMesh& mesh, const cv::Rect& roi, int row0, int row1, cv::Mat& out) {
   const FeatherMask& fm = mesh.mask;
   const float ca = std::cos(fm.angle), sa = std::sin(fm.angle);
   const float ia = 1.f / fm.semi_axes.x, ib = 1.f / fm.semi_axes.y;
   const float inner = fm.inner, span = fm.outer - fm.inner;
   const float dark = mesh.mouth_darkness;
-  for (int y = roi.y; y < roi.y + roi.height; ++y) {
+  for (int y = row0; y < row1; ++y) {
     const auto* b = backdrop.ptr<cv::Vec<uchar, C>>(y);
     const auto* w = warped.ptr<cv::Vec<uchar, W>>(y - roi.y) - roi.x;
     const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
@@ -135,24 +138,31 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   const cv::Rect roi = mesh.mask.bounding_rect(mesh.size);
   if (roi.empty()) return out;
 
+  // Row stripes of the roi in parallel (cv::parallel_for_): each starts from
+  // the identity map and draws every triangle clipped to its rows.
   cv::Mat mapx(roi.size(), CV_32FC1), mapy(roi.size(), CV_32FC1);
-  for (int y = 0; y < roi.height; ++y) {
-    float* mx = mapx.ptr<float>(y);
-    float* my = mapy.ptr<float>(y);
-    for (int x = 0; x < roi.width; ++x) {
-      mx[x] = static_cast<float>(x + roi.x);
-      my[x] = static_cast<float>(y + roi.y);
-    }
-  }
-  cv::Mat mouth(roi.size(), CV_32FC1, cv::Scalar(-1.f));
-  cv::Mat tint(roi.size(), CV_32FC4, cv::Scalar::all(0.f));  // amount, b, g, r
+  cv::Mat mouth(roi.size(), CV_32FC1);
+  cv::Mat tint(roi.size(), CV_32FC4);  // amount, b, g, r
   const int n = static_cast<int>(mesh.positions.size());
   auto valid = [n](const cv::Vec3i& t) { return t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && t[0] < n && t[1] < n && t[2] < n; };
-  for (const auto* list : {&mesh.eye_triangles, &mesh.triangles})
-    for (const auto& t : *list)
-      if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, nullptr);
-  for (const auto& t : mesh.mouth_triangles)
-    if (valid(t)) rasterize(mesh, t, roi, mapx, mapy, tint, &mouth);
+  cv::parallel_for_(cv::Range(0, roi.height), [&](const cv::Range& rows) {
+    for (int y = rows.start; y < rows.end; ++y) {
+      float* mx = mapx.ptr<float>(y);
+      float* my = mapy.ptr<float>(y);
+      for (int x = 0; x < roi.width; ++x) {
+        mx[x] = static_cast<float>(x + roi.x);
+        my[x] = static_cast<float>(y + roi.y);
+      }
+    }
+    mouth.rowRange(rows) = cv::Scalar(-1.f);
+    tint.rowRange(rows) = cv::Scalar::all(0.f);
+    const int row0 = roi.y + rows.start, row1 = roi.y + rows.end;
+    for (const auto* list : {&mesh.eye_triangles, &mesh.triangles})
+      for (const auto& t : *list)
+        if (valid(t)) rasterize(mesh, t, roi, row0, row1, mapx, mapy, tint, nullptr);
+    for (const auto& t : mesh.mouth_triangles)
+      if (valid(t)) rasterize(mesh, t, roi, row0, row1, mapx, mapy, tint, &mouth);
+  });
 
   // What the mesh moves: the still background's person layer (colour and
   // alpha), else the source (with its alpha channel, if any). What it is
@@ -167,11 +177,13 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
     if (source.channels() == 4) cv::cvtColor(backdrop, backdrop, cv::COLOR_BGR2BGRA);
   }
   const bool w4 = warped.channels() == 4;
-  if (source.channels() == 3)
-    w4 ? composite<3, 4>(warped, mouth, tint, backdrop, mesh, roi, out)
-       : composite<3, 3>(warped, mouth, tint, backdrop, mesh, roi, out);
-  else
-    composite<4, 4>(warped, mouth, tint, backdrop, mesh, roi, out);
+  cv::parallel_for_(cv::Range(roi.y, roi.y + roi.height), [&](const cv::Range& rows) {
+    if (source.channels() == 3)
+      w4 ? composite<3, 4>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out)
+         : composite<3, 3>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out);
+    else
+      composite<4, 4>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out);
+  });
   return out;
 }
 
