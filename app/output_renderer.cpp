@@ -27,12 +27,14 @@ bool OutputRenderer::init(std::string& error) {
 }
 
 bool OutputRenderer::render(const AnimatedFrame& f) {
-  // Driving view texture. With a portrait loaded it is only the Driving
-  // panel's thumbnail (at most 420 px wide): a 720p or 1080p frame is shrunk
-  // first, which on software GL costs less than uploading it whole.
+  // Driving view texture. When the output is a warped or pasted-back portrait
+  // it is only the Driving panel's thumbnail (that panel is at most 420 UI
+  // units wide): a 720p or 1080p frame is shrunk first, which on software GL
+  // costs less than uploading it whole. Shown as the output, it stays whole.
   if (!f.driving_bgr.empty()) {
     const cv::Mat& d = f.driving_bgr;
-    const double shrink = f.source ? std::min(1.0, static_cast<double>(kDrivingThumbnailSide) / std::max(d.cols, d.rows)) : 1.0;
+    const bool thumbnail = f.source && (f.mesh || !f.crop_rgb.empty());
+    const double shrink = thumbnail ? std::min(1.0, static_cast<double>(kDrivingThumbnailSide) / std::max(d.cols, d.rows)) : 1.0;
     if (shrink < 1.0) {
       cv::resize(d, driving_small_, cv::Size(), shrink, shrink, cv::INTER_AREA);
       driving_tex_.upload(driving_small_, true);

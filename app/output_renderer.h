@@ -38,8 +38,8 @@ class OutputRenderer {
   };
   View output() const { return view_; }
   bool has_output() const { return has_output_; }
-  // Source and driving images (top-down textures). With a portrait loaded the
-  // driving texture is a thumbnail (longer side at most kDrivingThumbnailSide).
+  // Source and driving images (top-down textures). While a portrait is shown
+  // the driving texture is a thumbnail (longer side at most kDrivingThumbnailSide).
   const gl::Texture& source() const { return source_tex_; }
   const gl::Texture& driving() const { return driving_tex_; }
   static constexpr int kDrivingThumbnailSide = 640;

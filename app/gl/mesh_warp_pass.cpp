@@ -275,7 +275,10 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 0, 0);  // no stale attachment
 
   // 2. The warped triangles blended over it: colour by the shader's alpha
-  //    (mask x person alpha), the backdrop's alpha kept.
+  //    (mask x person alpha), the backdrop's alpha kept. Where triangles
+  //    overlap (the lids over a collapsed eye) the later one is blended over
+  //    the earlier; the CPU oracle keeps only the later. The same there,
+  //    because inside the face both the mask and the person alpha are 1.
   glEnable(GL_BLEND);
   glBlendEquationSeparate(GL_FUNC_ADD, GL_FUNC_ADD);
   glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ZERO, GL_ONE);

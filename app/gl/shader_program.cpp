@@ -49,13 +49,15 @@ std::string annotate_log(const std::string& log, const std::string& file) {
 
 // Inserts the #define lines after the #version line (which must come first),
 // then "#line 2" so the compiler numbers the file's own lines as in the file.
-void insert_defines(std::string& src, const std::vector<std::string>& defines) {
-  if (defines.empty()) return;
+// False when the file does not start with #version (nowhere to put them).
+bool insert_defines(std::string& src, const std::vector<std::string>& defines) {
+  if (defines.empty()) return true;
   const size_t eol = src.find('\n');
-  if (eol == std::string::npos || src.compare(0, 8, "#version") != 0) return;
+  if (eol == std::string::npos || src.compare(0, 8, "#version") != 0) return false;
   std::string lines;
   for (const auto& d : defines) lines += "#define " + d + "\n";
   src.insert(eol + 1, lines + "#line 2\n");
+  return true;
 }
 
 GLuint compile(GLenum type, const std::filesystem::path& path, const std::vector<std::string>& defines,
@@ -66,7 +68,10 @@ GLuint compile(GLenum type, const std::filesystem::path& path, const std::vector
     error = shown + ": cannot read shader file (looked in " + path.string() + ")";
     return 0;
   }
-  insert_defines(src, defines);
+  if (!insert_defines(src, defines)) {
+    error = shown + ":1: the first line must be #version (a variant of this shader adds #define lines after it)";
+    return 0;
+  }
   GLuint s = glCreateShader(type);
   const char* p = src.c_str();
   glShaderSource(s, 1, &p, nullptr);

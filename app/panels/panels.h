@@ -23,7 +23,7 @@ PanelLayout compute_layout(float width, float height, bool fullscreen_output);
 
 // The tiled panels (source, driving, output, controls, status bar) draw no
 // background of their own (kTiledPanelFlags): paint_panel_backgrounds() clears
-// their rectangles with the same colours before ImGui draws. On software GL a
+// the framebuffer with the style's window colour before ImGui draws. On software GL a
 // clear is a memset, while ImGui's background rectangles are textured,
 // blended triangles over the whole window: about 10 ms a frame at 1600x900
 // on llvmpipe.

@@ -68,13 +68,14 @@ struct WarpMesh {
   // the lashes and the crease of the open eye stretched over it.
   std::vector<cv::Vec3f> tint_bgr;  // per vertex, 0..255
 
-  FeatherMask mask;  // where the warp is composited over the source
+  FeatherMask mask;  // where the warp is blended over the backdrop (the source, or the plate)
 
   // Person and background layers of the source (per portrait, shared by every
   // frame). When set, output = mix(plate_bgr(pixel), person colour, mask x
   // person alpha), person colour and alpha sampled through the mesh: the
   // background stays still and only the person follows the mesh. Null:
-  // output = mix(source(pixel), colour, mask), everything in the region moves.
+  // output = mix(source(pixel), colour, mask x source alpha (1 for BGR)),
+  // everything in the region moves.
   std::shared_ptr<const StillBackground> background;
 
   // Targets the mesh was built for (diagnostics / UI).

@@ -20,10 +20,11 @@ namespace {
 void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, int row0, int row1, cv::Mat& mapx,
                cv::Mat& mapy, cv::Mat& tint, cv::Mat* mouth) {
   const cv::Point2f P0 = mesh.positions[tri[0]], P1 = mesh.positions[tri[1]], P2 = mesh.positions[tri[2]];
+  const float miny = std::min({P0.y, P1.y, P2.y}), maxy = std::max({P0.y, P1.y, P2.y});
+  if (maxy + 1e-3f < row0 || miny - 1e-3f > row1 - 1) return;  // not in this stripe
   const double area2 = static_cast<double>(P1.x - P0.x) * (P2.y - P0.y) - static_cast<double>(P2.x - P0.x) * (P1.y - P0.y);
   if (std::abs(area2) < 1e-6) return;
   const float minx = std::min({P0.x, P1.x, P2.x}), maxx = std::max({P0.x, P1.x, P2.x});
-  const float miny = std::min({P0.y, P1.y, P2.y}), maxy = std::max({P0.y, P1.y, P2.y});
   const int x0 = std::max(roi.x, static_cast<int>(std::ceil(minx - 1e-3f)));
   const int x1 = std::min(roi.x + roi.width - 1, static_cast<int>(std::floor(maxx + 1e-3f)));
   const int y0 = std::max(row0, static_cast<int>(std::ceil(miny - 1e-3f)));
@@ -66,10 +67,11 @@ float smoothstep(float e0, float e1, float x) {
 
 // `warped` (W channels, roi-sized): the warped colour and, with W = 4, alpha
 // of what the mesh moves (the person layer, else the source; W = 3: opaque);
-// `backdrop` (C channels, image-sized): what it is blended over (the still
-// background's plate, else the source). As the GL pass:
-//   out = mix(backdrop, colour, mask x warped alpha), an alpha channel kept.
-template <int C, int W>
+// `backdrop` (B channels, image-sized): what it is blended over (the still
+// background's plate, else the source); `out` (C channels) starts as the
+// backdrop. As the GL pass: out = mix(backdrop, colour, mask x warped alpha),
+// colour channels only.
+template <int C, int W, int B>
 void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint, const cv::Mat& backdrop,
                const WarpMesh& mesh, const cv::Rect& roi, int row0, int row1, cv::Mat& out) {
   const FeatherMask& fm = mesh.mask;
@@ -78,7 +80,7 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
   const float inner = fm.inner, span = fm.outer - fm.inner;
   const float dark = mesh.mouth_darkness;
   for (int y = row0; y < row1; ++y) {
-    const auto* b = backdrop.ptr<cv::Vec<uchar, C>>(y);
+    const auto* b = backdrop.ptr<cv::Vec<uchar, B>>(y);
     const auto* w = warped.ptr<cv::Vec<uchar, W>>(y - roi.y) - roi.x;
     const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
     const cv::Vec4f* tv = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
@@ -145,6 +147,8 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   cv::Mat tint(roi.size(), CV_32FC4);  // amount, b, g, r
   const int n = static_cast<int>(mesh.positions.size());
   auto valid = [n](const cv::Vec3i& t) { return t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && t[0] < n && t[1] < n && t[2] < n; };
+  // A few stripes per thread: each stripe walks every triangle.
+  const int stripes = std::max(1, 4 * cv::getNumThreads());
   cv::parallel_for_(cv::Range(0, roi.height), [&](const cv::Range& rows) {
     for (int y = rows.start; y < rows.end; ++y) {
       float* mx = mapx.ptr<float>(y);
@@ -162,7 +166,7 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
         if (valid(t)) rasterize(mesh, t, roi, row0, row1, mapx, mapy, tint, nullptr);
     for (const auto& t : mesh.mouth_triangles)
       if (valid(t)) rasterize(mesh, t, roi, row0, row1, mapx, mapy, tint, &mouth);
-  });
+  }, stripes);
 
   // What the mesh moves: the still background's person layer (colour and
   // alpha), else the source (with its alpha channel, if any). What it is
@@ -171,19 +175,28 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   const bool layered = bg && bg->fits(mesh.size);
   cv::Mat warped;
   cv::remap(layered ? bg->person_bgra : source, warped, mapx, mapy, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-  cv::Mat backdrop = source;
-  if (layered) {
-    backdrop = bg->plate_bgr;
-    if (source.channels() == 4) cv::cvtColor(backdrop, backdrop, cv::COLOR_BGR2BGRA);
+  // The output's alpha channel (a BGRA source) is the backdrop's, as in GL:
+  // the source's, or opaque with a still background (the plate has none).
+  if (layered && source.channels() == 4) {
+    cv::Mat planes[4];
+    cv::split(out, planes);
+    planes[3].setTo(255);
+    cv::merge(planes, 4, out);
   }
-  const bool w4 = warped.channels() == 4;
   cv::parallel_for_(cv::Range(roi.y, roi.y + roi.height), [&](const cv::Range& rows) {
-    if (source.channels() == 3)
-      w4 ? composite<3, 4>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out)
-         : composite<3, 3>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out);
-    else
-      composite<4, 4>(warped, mouth, tint, backdrop, mesh, roi, rows.start, rows.end, out);
-  });
+    const int r0 = rows.start, r1 = rows.end;
+    if (source.channels() == 3) {
+      if (layered)
+        composite<3, 4, 3>(warped, mouth, tint, bg->plate_bgr, mesh, roi, r0, r1, out);
+      else
+        composite<3, 3, 3>(warped, mouth, tint, source, mesh, roi, r0, r1, out);
+    } else {
+      if (layered)
+        composite<4, 4, 3>(warped, mouth, tint, bg->plate_bgr, mesh, roi, r0, r1, out);
+      else
+        composite<4, 4, 4>(warped, mouth, tint, source, mesh, roi, r0, r1, out);
+    }
+  }, stripes);
   return out;
 }
 

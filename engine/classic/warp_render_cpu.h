@@ -3,14 +3,17 @@
 // tests, and the path of `livepuppet-cli render` where there is no OpenGL.
 // Follows the rules in warp_mesh.h exactly as shaders/mesh_warp.frag does:
 //  - every output pixel centre inside a driven triangle samples the source
-//    bilinearly (clamp to edge) at the barycentric mix of the triangle's
-//    texcoords (one cv::remap over maps filled triangle by triangle);
+//    (the still background's person layer, when there is one) bilinearly
+//    (clamp to edge) at the barycentric mix of the triangle's texcoords (one
+//    cv::remap over maps filled triangle by triangle, in row stripes on every
+//    core);
 //  - mouth triangles are drawn after the skin and shaded: mix(texel,
 //    mouth_shade(mouth_v), mouth_darkness);
 //  - the result is blended over the backdrop (the still background's plate,
 //    else the source) with alpha = feathered mask x warped person alpha (the
 //    mask alone without a still background); pixels where the mask is 0 are
-//    copied, so they equal the source exactly. An alpha channel is kept.
+//    copied, so they equal the source exactly. A BGRA source's alpha is kept
+//    (opaque with a still background, whose plate has none; as in GL).
 #include "classic/warp_mesh.h"
 
 #include <opencv2/core.hpp>

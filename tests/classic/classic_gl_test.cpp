@@ -192,40 +192,47 @@ TEST_F(GlContext, PartialRedrawMatchesCpuOracle) {
   ASSERT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
 }
 
-// A broken shader is reported with its file name and line.
+// A broken shader is reported with its file name and line: in the code of
+// both variants (before main) and in the mouth variant's own code, which is
+// compiled with #define lines inserted after #version (lines still counted as
+// in the file).
 TEST_F(GlContext, BrokenShaderReportsFileAndLine) {
   const auto dir = scratch_dir() / "shaders";
   std::filesystem::create_directories(dir);
   std::filesystem::copy_file(source_dir() / "shaders" / "mesh_warp.vert", dir / "mesh_warp.vert",
                              std::filesystem::copy_options::overwrite_existing);
-  std::ifstream in(source_dir() / "shaders" / "mesh_warp.frag");
-  std::stringstream text;
-  std::string line;
-  int n = 0, broken_line = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.rfind("void main()", 0) == 0) {
-      text << "float broken = undefined_symbol_here;\n";  // the error, on line n
-      broken_line = n;
+  // Each case: the line before which the error goes.
+  for (const char* before : {"void main()", "  float v = min(v_mouth_v, 1.0);"}) {
+    SCOPED_TRACE(before);
+    std::ifstream in(source_dir() / "shaders" / "mesh_warp.frag");
+    std::stringstream text;
+    std::string line;
+    int n = 0, broken_line = 0;
+    while (std::getline(in, line)) {
       ++n;
+      if (line.rfind(before, 0) == 0) {
+        text << "float broken = undefined_symbol_here;\n";  // the error, on line n
+        broken_line = n;
+        ++n;
+      }
+      text << line << "\n";
     }
-    text << line << "\n";
-  }
-  ASSERT_GT(broken_line, 0);
-  std::ofstream(dir / "mesh_warp.frag") << text.str();
+    ASSERT_GT(broken_line, 0) << "shaders/mesh_warp.frag has no line starting with this";
+    std::ofstream(dir / "mesh_warp.frag") << text.str();
 
-  ::setenv("LIVEPUPPET_SHADER_DIR", dir.c_str(), 1);
-  gl::MeshWarpPass pass;
-  const bool ok = pass.init();
-  ::unsetenv("LIVEPUPPET_SHADER_DIR");
-  EXPECT_FALSE(ok);
-  EXPECT_FALSE(pass.ready());
-  const std::string expect = "shaders/mesh_warp.frag:" + std::to_string(broken_line);
-  EXPECT_NE(pass.error().find(expect), std::string::npos) << "error was: " << pass.error();
-  std::printf("reported: %s", pass.error().c_str());
-  // And render() refuses politely.
-  WarpMesh mesh;
-  EXPECT_EQ(pass.render(1, mesh), 0u);
+    ::setenv("LIVEPUPPET_SHADER_DIR", dir.c_str(), 1);
+    gl::MeshWarpPass pass;
+    const bool ok = pass.init();
+    ::unsetenv("LIVEPUPPET_SHADER_DIR");
+    EXPECT_FALSE(ok);
+    EXPECT_FALSE(pass.ready());
+    const std::string expect = "shaders/mesh_warp.frag:" + std::to_string(broken_line);
+    EXPECT_NE(pass.error().find(expect), std::string::npos) << "error was: " << pass.error();
+    std::printf("reported: %s", pass.error().c_str());
+    // And render() refuses politely.
+    WarpMesh mesh;
+    EXPECT_EQ(pass.render(1, mesh), 0u);
+  }
 }
 
 }  // namespace
