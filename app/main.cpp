@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
       ui.params_changed = false;
     }
 
-    // 4f. Draw and present: the panels' backgrounds as clears, then ImGui.
+    // 4f. Draw and present: the panels' background as one clear, then ImGui.
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     paint_panel_backgrounds(fb_w, fb_h);

@@ -23,10 +23,10 @@ PanelLayout compute_layout(float width, float height, bool fullscreen_output);
 
 // The tiled panels (source, driving, output, controls, status bar) draw no
 // background of their own (kTiledPanelFlags): paint_panel_backgrounds() clears
-// the framebuffer with the style's window colour before ImGui draws. On software GL a
-// clear is a memset, while ImGui's background rectangles are textured,
-// blended triangles over the whole window: about 10 ms a frame at 1600x900
-// on llvmpipe.
+// the framebuffer with the style's window colour before ImGui draws. On
+// software GL a clear is a fast fill, while ImGui's background rectangles are
+// textured, blended triangles over the whole window: about 10 ms a frame at
+// 1600x900 on llvmpipe.
 constexpr ImGuiWindowFlags kTiledPanelFlags =
     ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBackground;
 // Clears the framebuffer (fb_width x fb_height pixels) with the panels' background.
