@@ -166,11 +166,7 @@ std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& 
   cv::Mat hole_small = alpha_small == 255, filled_small, filled;
   cv::inpaint(small, hole_small, filled_small, std::max(2.0, 0.15 * unit), cv::INPAINT_TELEA);
   cv::resize(filled_small, filled, region.size(), 0, 0, cv::INTER_LINEAR);
-  cv::Mat core(region.size(), CV_8UC1);
-  for (int y = 0; y < region.height; ++y) {
-    uchar* c = core.ptr<uchar>(y);
-    for (int x = 0; x < region.width; ++x) c[x] = mesh.mask.value(static_cast<float>(region.x + x), static_cast<float>(region.y + y)) >= 1.f ? 255 : 0;
-  }
+  const cv::Mat core = mesh.mask.image(source.size())(region) >= 1.f;
   out->plate_bgr = bgr.clone();
   filled.copyTo(out->plate_bgr(region), (person(region) == 255) & core);
   return out;

@@ -29,6 +29,16 @@ cv::Rect FeatherMask::bounding_rect(const cv::Size& size) const {
   return cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, size.width, size.height);
 }
 
+cv::Mat FeatherMask::image(const cv::Size& size) const {
+  cv::Mat m(size, CV_32FC1, cv::Scalar(0));
+  const cv::Rect roi = bounding_rect(size);
+  for (int y = roi.y; y < roi.y + roi.height; ++y) {
+    float* row = m.ptr<float>(y);
+    for (int x = roi.x; x < roi.x + roi.width; ++x) row[x] = value(static_cast<float>(x), static_cast<float>(y));
+  }
+  return m;
+}
+
 bool FeatherMask::touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1, const cv::Point2f& p2) const {
   // In the ellipse's own frame, scaled so that value() > 0 exactly inside the
   // unit disc, with a margin of two pixels along the shorter axis so pixel

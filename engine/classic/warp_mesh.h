@@ -33,6 +33,8 @@ struct FeatherMask {
   float value(float x, float y) const;
   // Pixels where value() can be non-zero, clipped to an image of `size`.
   cv::Rect bounding_rect(const cv::Size& size) const;
+  // value() at every pixel of an image of `size` (CV_32FC1; 0 outside bounding_rect).
+  cv::Mat image(const cv::Size& size) const;
   // Whether value() can be non-zero at a pixel centre inside the triangle
   // (conservative: true near the edge). The GL pass skips the others.
   bool touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1, const cv::Point2f& p2) const;

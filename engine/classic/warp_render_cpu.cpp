@@ -123,13 +123,7 @@ cv::Vec3f mouth_shade(const WarpMesh& mesh, float v) {
   return out;
 }
 
-cv::Mat render_mask(const WarpMesh& mesh) {
-  cv::Mat m(mesh.size, CV_32FC1, cv::Scalar(0));
-  const cv::Rect roi = mesh.mask.bounding_rect(mesh.size);
-  for (int y = roi.y; y < roi.y + roi.height; ++y)
-    for (int x = roi.x; x < roi.x + roi.width; ++x) m.at<float>(y, x) = mesh.mask.value(x, y);
-  return m;
-}
+cv::Mat render_mask(const WarpMesh& mesh) { return mesh.mask.image(mesh.size); }
 
 cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   if (source.empty() || source.size() != mesh.size || (source.type() != CV_8UC3 && source.type() != CV_8UC4) ||
