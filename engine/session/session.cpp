@@ -214,7 +214,21 @@ struct Session::Impl {
   // Source preparation (worker threads)
 
   // Loads + detects + prepares; on success swaps it in if still the newest request.
+  // Whether source request `gen` has lost to a newer one (or the session is
+  // closing). Its worker then stops at the next stage (before reading the
+  // file, when the detector is free, before preparing) instead of loading,
+  // detecting and preparing a portrait nobody will see: quick switching
+  // (recent portraits, several files dropped) would otherwise queue one full
+  // preparation per request on the CPU, delaying the newest, and closing the
+  // session would wait for all of them.
+  bool superseded(std::uint64_t gen) {
+    if (stop.load()) return true;
+    std::lock_guard<std::mutex> l(source_mu);
+    return gen != generation;
+  }
+
   void prepare_source_job(std::uint64_t gen, std::string name, cv::Mat preloaded) {
+    if (superseded(gen)) return;
     auto p = snapshot();
     auto src = std::make_shared<SourceImage>();
     src->path = name;
@@ -230,12 +244,15 @@ struct Session::Impl {
     }
     DetectOptions opts;
     opts.source_name = file_name(name);
+    opts.cancelled = [this, gen] { return superseded(gen); };  // searches queue one at a time
     DetectionResult det = get_detector()->detect(src->bgr, opts);
+    if (det.status == DetectStatus::Cancelled) return;
     if (!det.ok()) {
       post(MessageLevel::Error, det.message.empty() ? file_name(name) + ": no face found" : det.message);
       return;
     }
     src->faces = std::move(det.faces);
+    if (superseded(gen)) return;
     std::shared_ptr<const SourceImage> csrc = src;
     prepare_and_swap(gen, csrc, *p, /*announce=*/true);
   }

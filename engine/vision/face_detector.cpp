@@ -35,6 +35,7 @@ const char* to_string(DetectStatus s) {
     case DetectStatus::NoFace: return "no face found";
     case DetectStatus::InvalidImage: return "invalid image";
     case DetectStatus::ModelError: return "landmark model unavailable";
+    case DetectStatus::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -359,6 +360,7 @@ DetectionResult FaceDetector::detect(const cv::Mat& image, const DetectOptions& 
     std::vector<dlib::rect_detection> dets;
     double det_scale = down;
     const auto t0 = std::chrono::steady_clock::now();
+    bool cancelled = false;
     auto run = [&](int upsample) {
       dets.clear();
       cv::Mat work = small;
@@ -370,15 +372,24 @@ DetectionResult FaceDetector::detect(const cv::Mat& image, const DetectOptions& 
       }
       det_scale = s;
       std::lock_guard<std::mutex> lock(impl_->detector_mutex);
+      if (opts.cancelled && opts.cancelled()) {
+        cancelled = true;
+        return;
+      }
       (*impl_->detector)(dlib::cv_image<unsigned char>(work), dets, opts.adjust_threshold);
     };
     const int up = std::clamp(opts.upsample, 0, 3);
     run(up);
-    if (dets.empty() && opts.upsample_if_none && up < 3 &&
+    if (!cancelled && dets.empty() && opts.upsample_if_none && up < 3 &&
         static_cast<double>(small.total()) * (1 << (2 * up)) <= 1.0e6) {
       run(up + 1);
     }
     r.detect_ms = ms_since(t0);
+    if (cancelled) {
+      r.status = DetectStatus::Cancelled;
+      r.message = "face search cancelled for " + describe(opts.source_name);
+      return r;
+    }
 
     const auto t1 = std::chrono::steady_clock::now();
     r.faces.reserve(dets.size());

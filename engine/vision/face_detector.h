@@ -19,6 +19,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ enum class DetectStatus {
   NoFace,        // a valid image without a (detectable) human face
   InvalidImage,  // empty, too small, unreadable or unsupported pixel type
   ModelError,    // the landmark model could not be loaded
+  Cancelled,     // DetectOptions::cancelled said so before the search ran
 };
 const char* to_string(DetectStatus s);
 
@@ -50,6 +52,11 @@ struct DetectOptions {
   int max_faces = 0;
   // Name used in messages (e.g. the file name); optional.
   std::string source_name;
+  // Optional: asked once the detector is free (searches run one at a time)
+  // and before a retry with more upsampling. True stops with Cancelled: a
+  // portrait request that a newer one replaced does not wait its turn only to
+  // search an image nobody will see.
+  std::function<bool()> cancelled;
 };
 
 struct DetectionResult {

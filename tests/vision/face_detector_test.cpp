@@ -81,6 +81,39 @@ TEST(FaceDetector, CatPhotoIsAnExplicitNoFaceResult) {
   EXPECT_NE(r.message.find(path), std::string::npos) << "message should name the file: " << r.message;
 }
 
+// A caller whose request went stale stops before the search: the hook is
+// asked once the detector is free and again before the upsampled retry.
+TEST(FaceDetector, CancelledSearchStopsAndSaysSo) {
+  LP_REQUIRE_SHARED("media/s39.jpg");
+  LP_REQUIRE_SHARED("media/s1.jpg");
+  LP_REQUIRE_DETECTOR();
+  int asked = 0;
+  DetectOptions stale;
+  stale.source_name = "s1.jpg";
+  stale.cancelled = [&] { ++asked; return true; };
+  const DetectionResult r = shared_detector()->detect(read_media_image("s1.jpg"), stale);
+  EXPECT_EQ(r.status, DetectStatus::Cancelled);
+  EXPECT_TRUE(r.faces.empty());
+  EXPECT_NE(r.message.find("s1.jpg"), std::string::npos) << r.message;
+  EXPECT_EQ(asked, 1);
+  // Not cancelled: the same search as without the hook, asked before each
+  // pass (the cat photo has no face, so the upsampled retry runs too).
+  asked = 0;
+  DetectOptions live;
+  live.cancelled = [&] { ++asked; return false; };
+  EXPECT_TRUE(shared_detector()->detect(read_media_image("s1.jpg"), live).ok());
+  EXPECT_EQ(asked, 1);
+  asked = 0;
+  EXPECT_EQ(shared_detector()->detect(read_media_image("s39.jpg"), live).status, DetectStatus::NoFace);
+  EXPECT_EQ(asked, 2);
+  // Cancelled between the passes: the retry does not run.
+  asked = 0;
+  DetectOptions late;
+  late.cancelled = [&] { return ++asked > 1; };
+  EXPECT_EQ(shared_detector()->detect(read_media_image("s39.jpg"), late).status, DetectStatus::Cancelled);
+  EXPECT_EQ(asked, 2);
+}
+
 TEST(FaceDetector, LargeImageIsDetectedOnADownscaledCopyAndMappedBack) {
   LP_REQUIRE_SHARED("media/s2.jpg");
   LP_REQUIRE_DETECTOR();
