@@ -3,6 +3,7 @@
 #include "common/rate_meter.h"
 #include "common/stopwatch.h"
 #include "engine_factory.h"
+#include "missing_face_warning.h"
 #include "core/model_set.h"
 #include "media/capture_thread.h"
 #include "media/image_loader.h"
@@ -157,33 +158,18 @@ struct Session::Impl {
   // ---- Messages for the UI
   std::mutex msg_mu;
   std::deque<SessionMessage> messages;
-  // A driving input without a face drives nothing (the classic engine plays
-  // its idle motion): say so once it has lasted kNoFaceWarnS, once per time
-  // the face goes missing, so a person knows why the portrait does not follow.
-  static constexpr double kNoFaceWarnS = 2.0;
-  double no_face_since = -1;
-  double last_tracked_s = -1;
-  bool no_face_reported = false;
-  void report_missing_driving_face(bool new_stream, bool has_face, double time_s) {
-    // A pause (no new frames for a while) restarts the count: 2 s of video
-    // without a face, not 2 s of a paused player.
-    const bool gap = last_tracked_s >= 0 && time_s - last_tracked_s > 0.5;
-    last_tracked_s = time_s;
-    if (new_stream || has_face) {
-      no_face_since = -1;
-      no_face_reported = false;
-      if (has_face) return;
-    }
-    if (no_face_since < 0 || gap) no_face_since = time_s;
-    if (no_face_reported || time_s - no_face_since < kNoFaceWarnS) return;
-    no_face_reported = true;
+  // A driving input without a face drives nothing: say so (MissingFaceWarning
+  // decides when). `waited_s`: how long the engine waited for this frame.
+  MissingFaceWarning no_face_warning;
+  void report_missing_driving_face(bool new_stream, bool has_face, double time_s, double waited_s) {
+    if (!no_face_warning.update(new_stream, has_face, time_s, waited_s)) return;
     std::string name;
     {
       std::lock_guard<std::mutex> l(driving_mu);
       name = driving.name;
     }
     post(MessageLevel::Warning, "No face found in the driving input" + (name.empty() ? std::string() : " '" + name + "'") +
-                                    " for " + std::to_string(static_cast<int>(kNoFaceWarnS)) +
+                                    " for " + std::to_string(static_cast<int>(MissingFaceWarning::kWarnAfterS)) +
                                     " s: the portrait is not driven until a face appears");
   }
 
@@ -380,14 +366,18 @@ struct Session::Impl {
     const Engine* last_engine = nullptr;
     const EngineSource* last_prepared = nullptr;
     const auto t_start = Clock::now();
+    double frame_wait_s = 0;  // waited for a driving frame since the last one came
     while (!stop.load()) {
       // 1. Take the newest driving frame (stale ones were dropped by the mailbox).
       //    Without a driving input, tick at ~30 Hz so the idle motion plays.
       std::optional<CapturedFrame> frame;
-      if (driving_active.load())
+      if (driving_active.load()) {
+        const auto wait_start = Clock::now();
         frame = driving_mb->wait_take(std::chrono::milliseconds(33));
-      else
+        frame_wait_s += std::chrono::duration<double>(Clock::now() - wait_start).count();
+      } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(33));
+      }
       if (stop.load()) break;
       // Frames of an input that was replaced are stale: drop them. The first
       // frame of a new input resets the references.
@@ -470,7 +460,8 @@ struct Session::Impl {
           d.face = tr.face;
           d.openness = compute_openness(tr.face.landmarks);
         }
-        report_missing_driving_face(d.new_stream, tr.has_face(), d.time_s);
+        report_missing_driving_face(d.new_stream, tr.has_face(), d.time_s, frame_wait_s);
+        frame_wait_s = 0;
       }
       const double track_ms = ms_since(t0);
 
