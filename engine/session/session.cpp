@@ -199,7 +199,6 @@ struct Session::Impl {
   // ------------------------------------------------------------------------
   // Source preparation (worker threads)
 
-  // Loads + detects + prepares; on success swaps it in if still the newest request.
   // Whether source request `gen` has lost to a newer one (or the session is
   // closing). Its worker then stops at the next stage (before reading the
   // file, when the detector is free, before preparing) instead of loading,
@@ -213,6 +212,7 @@ struct Session::Impl {
     return gen != generation;
   }
 
+  // Loads + detects + prepares; on success swaps it in if still the newest request.
   void prepare_source_job(std::uint64_t gen, std::string name, cv::Mat preloaded) {
     if (superseded(gen)) return;
     auto p = snapshot();
