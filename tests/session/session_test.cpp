@@ -70,9 +70,9 @@ TEST(Session, SourceWithoutFaceIsRejectedAndOldOneStays) {
   EXPECT_EQ(s.current_source(), before);
 }
 
-// Quick switching: a portrait request that a newer one replaced before it got
-// far is dropped at its next stage (after reading the file, after detection)
-// instead of being detected and prepared for nothing. The user who went on to
+// Quick switching: a portrait request that a newer one replaced is dropped at
+// its next stage (before reading the file, once the detector is free, before
+// preparing) instead of being detected and prepared for nothing. The user who went on to
 // s5 sees s5 and no late "no face" error about the portrait they left. (The
 // next request comes microseconds later; reading s39.jpg takes milliseconds.
 // Three tries in case the machine stalls this thread for that long; before
