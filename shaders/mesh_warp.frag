@@ -11,7 +11,6 @@
 // branch: software GL (llvmpipe) runs a branch's body for every pixel whether
 // or not it is taken, and the mouth shading is a third of the skin's cost.
 in vec2 v_uv;
-in float v_mouth_v;
 in float v_tint;
 in vec3 v_tint_color;  // RGB 0..1, interpolated separately from v_tint (as the CPU oracle does)
 
@@ -29,15 +28,65 @@ uniform vec3 u_mouth_top;        // RGB 0..1, cavity under the teeth
 uniform vec3 u_mouth_bottom;     // RGB 0..1, cavity towards the lower lip
 uniform vec3 u_mouth_teeth;      // RGB 0..1, upper teeth in the mouth's shadow
 uniform vec3 u_mouth_tongue;     // RGB 0..1
+// The opening (MouthOpening in engine/classic/warp_mesh.h): a frame at corner
+// 60 (x along the corner line, y towards the lower lip) and the inner lips as
+// two chains of u_mouth_points points in that frame, corner to corner.
+const int kMouthMaxPoints = 9;   // MouthOpening::kMaxPoints
+uniform vec2 u_mouth_origin;     // pixels
+uniform vec2 u_mouth_axis;       // unit
+uniform vec2 u_mouth_across;     // unit, towards the lower lip
+uniform vec2 u_mouth_upper[kMouthMaxPoints];
+uniform vec2 u_mouth_lower[kMouthMaxPoints];
+uniform int u_mouth_points;      // 0: no opening (v = 0.5, no edge fade, no teeth)
+uniform float u_mouth_teeth_depth;  // the teeth's edge at the middle (frame y, pixels)
 
 // As mouth_shade() in engine/classic/warp_render_cpu.h (the CPU oracle).
-const float kMouthTeethEnd = 0.2;
-const float kMouthTeethFade = 0.1;
+const float kMouthTeethEdgePx = 0.75;
+const float kMouthTeethCornerShade = 0.7;
 const float kMouthTongueStart = 0.55;
 const float kMouthTongueShare = 0.6;
 #endif
 
 out vec4 frag_color;
+
+#ifdef LP_MOUTH_PASS
+// A chain's y at x, linear between its points and flat beyond its ends (x),
+// and its slope there (y).
+vec2 chain_y(bool upper, float x) {
+  vec2 prev = upper ? u_mouth_upper[0] : u_mouth_lower[0];
+  if (x <= prev.x) return vec2(prev.y, 0.0);
+  for (int i = 1; i < kMouthMaxPoints; ++i) {
+    if (i >= u_mouth_points) break;
+    vec2 p = upper ? u_mouth_upper[i] : u_mouth_lower[i];
+    if (x <= p.x) {
+      float w = p.x - prev.x;
+      if (w <= 1e-6) return vec2(p.y, 0.0);
+      float slope = (p.y - prev.y) / w;
+      return vec2(prev.y + (p.y - prev.y) * ((x - prev.x) / w), slope);
+    }
+    prev = p;
+  }
+  return vec2(prev.y, 0.0);
+}
+
+// The opening's sample at pixel centre p, as MouthOpening::at: x = v (0 on
+// the upper lip .. 1 on the lower), y = pixels to the nearer lip (square to
+// it), z = pixels below the teeth's edge, w = 1 halfway between the corners
+// .. 0 at them.
+vec4 mouth_sample(vec2 p) {
+  if (u_mouth_points < 2) return vec4(0.5, 1e6, 1e6, 0.0);
+  vec2 d = p - u_mouth_origin;
+  float s = dot(d, u_mouth_axis), t = dot(d, u_mouth_across);
+  vec2 top = chain_y(true, s), bottom = chain_y(false, s);
+  float h = bottom.x - top.x;
+  float v = h > 1e-3 ? clamp((t - top.x) / h, 0.0, 1.0) : 0.5;
+  // Distances across the frame, made square to the lip where it slopes.
+  float edge = min((t - top.x) / sqrt(1.0 + top.y * top.y), (bottom.x - t) / sqrt(1.0 + bottom.y * bottom.y));
+  float a = clamp(s / u_mouth_upper[u_mouth_points - 1].x, 0.0, 1.0);
+  float middle = 4.0 * a * (1.0 - a);
+  return vec4(v, edge, t - u_mouth_teeth_depth * middle, middle);
+}
+#endif
 
 float feather_mask(vec2 p) {
   vec2 d = p - u_mask_center;
@@ -51,12 +100,16 @@ void main() {
   c.rgb = mix(c.rgb, v_tint_color, v_tint);  // v_tint = 0 leaves the texel as it is
 #ifdef LP_MOUTH_PASS
   // Teeth under the upper lip, the dark cavity, a hint of tongue towards the
-  // lower lip; at full darkness none of the stretched texture shows.
-  float v = min(v_mouth_v, 1.0);
+  // lower lip; at full darkness none of the stretched texture shows but in
+  // the last pixel at the lips, which fades (a smooth edge).
+  vec4 mouth = mouth_sample(gl_FragCoord.xy - 0.5);  // pixel-centre coordinates
+  float v = min(mouth.x, 1.0);
+  float teeth = 1.0 - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, mouth.z);
+  float lit = kMouthTeethCornerShade + (1.0 - kMouthTeethCornerShade) * mouth.w;
   vec3 cavity = mix(u_mouth_top, u_mouth_bottom, v);
-  vec3 shade = mix(u_mouth_teeth, cavity, smoothstep(kMouthTeethEnd, kMouthTeethEnd + kMouthTeethFade, v));
+  vec3 shade = mix(cavity, u_mouth_teeth * lit, teeth);
   shade = mix(shade, u_mouth_tongue, kMouthTongueShare * smoothstep(kMouthTongueStart, 1.0, v));
-  c.rgb = mix(c.rgb, shade, u_mouth_darkness);
+  c.rgb = mix(c.rgb, shade, u_mouth_darkness * clamp(mouth.y + 0.5, 0.0, 1.0));
 #endif
   frag_color = vec4(c.rgb, c.a * feather_mask(gl_FragCoord.xy - 0.5));  // pixel-centre coordinates
 }

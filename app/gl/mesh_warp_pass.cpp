@@ -62,7 +62,7 @@ struct StateGuard {
   }
 };
 
-constexpr int kFloatsPerVertex = 9;  // position.xy, texcoord.xy, mouth_v, tint, tint colour.rgb
+constexpr int kFloatsPerVertex = 8;  // position.xy, texcoord.xy, tint, tint colour.rgb
 
 }  // namespace
 
@@ -102,6 +102,13 @@ bool MeshWarpPass::Program::load(const std::vector<std::string>& defines, std::s
   mouth_bottom = glGetUniformLocation(p, "u_mouth_bottom");
   mouth_teeth = glGetUniformLocation(p, "u_mouth_teeth");
   mouth_tongue = glGetUniformLocation(p, "u_mouth_tongue");
+  mouth_origin = glGetUniformLocation(p, "u_mouth_origin");
+  mouth_axis = glGetUniformLocation(p, "u_mouth_axis");
+  mouth_across = glGetUniformLocation(p, "u_mouth_across");
+  mouth_upper = glGetUniformLocation(p, "u_mouth_upper");
+  mouth_lower = glGetUniformLocation(p, "u_mouth_lower");
+  mouth_points = glGetUniformLocation(p, "u_mouth_points");
+  mouth_teeth_depth = glGetUniformLocation(p, "u_mouth_teeth_depth");
   return true;
 }
 
@@ -122,6 +129,17 @@ void MeshWarpPass::Program::set_uniforms(const WarpMesh& mesh, int width, int he
   glUniform3f(mouth_bottom, bottom[0], bottom[1], bottom[2]);
   glUniform3f(mouth_teeth, teeth[0], teeth[1], teeth[2]);
   glUniform3f(mouth_tongue, tongue[0], tongue[1], tongue[2]);
+  const MouthOpening& mo = mesh.mouth_opening;
+  const int points = mo.empty() ? 0 : static_cast<int>(std::min<size_t>(mo.upper.size(), MouthOpening::kMaxPoints));
+  glUniform2f(mouth_origin, mo.origin.x, mo.origin.y);
+  glUniform2f(mouth_axis, mo.axis.x, mo.axis.y);
+  glUniform2f(mouth_across, mo.across.x, mo.across.y);
+  glUniform1i(mouth_points, points);
+  glUniform1f(mouth_teeth_depth, mo.teeth_depth);
+  if (points > 0) {  // cv::Point2f is two packed floats
+    glUniform2fv(mouth_upper, points, &mo.upper[0].x);
+    glUniform2fv(mouth_lower, points, &mo.lower[0].x);
+  }
 }
 
 bool MeshWarpPass::init() {
@@ -148,9 +166,7 @@ bool MeshWarpPass::init() {
   glEnableVertexAttribArray(2);
   glVertexAttribPointer(2, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(4 * sizeof(float)));
   glEnableVertexAttribArray(3);
-  glVertexAttribPointer(3, 1, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(5 * sizeof(float)));
-  glEnableVertexAttribArray(4);
-  glVertexAttribPointer(4, 3, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(6 * sizeof(float)));
+  glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<const void*>(5 * sizeof(float)));
   glBindVertexArray(static_cast<GLuint>(vao_before));
   glBindBuffer(GL_ARRAY_BUFFER, 0);
 
@@ -205,7 +221,7 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
   }
   const size_t n = mesh.positions.size();
   if (mesh.size.width <= 0 || mesh.size.height <= 0 || n == 0 || mesh.texcoords.size() != n ||
-      mesh.mouth_v.size() != n || mesh.tint.size() != n || mesh.tint_bgr.size() != n || source_texture == 0) {
+      mesh.tint.size() != n || mesh.tint_bgr.size() != n || source_texture == 0) {
     error_ = "mesh warp pass: empty or inconsistent mesh";
     return 0;
   }
@@ -234,11 +250,10 @@ GLuint MeshWarpPass::render(GLuint source_texture, const WarpMesh& mesh) {
     v[1] = mesh.positions[i].y;
     v[2] = mesh.texcoords[i].x;
     v[3] = mesh.texcoords[i].y;
-    v[4] = mesh.mouth_v[i];
-    v[5] = mesh.tint[i];
-    v[6] = mesh.tint_bgr[i][2] / 255.f;  // RGB 0..1
-    v[7] = mesh.tint_bgr[i][1] / 255.f;
-    v[8] = mesh.tint_bgr[i][0] / 255.f;
+    v[4] = mesh.tint[i];
+    v[5] = mesh.tint_bgr[i][2] / 255.f;  // RGB 0..1
+    v[6] = mesh.tint_bgr[i][1] / 255.f;
+    v[7] = mesh.tint_bgr[i][0] / 255.f;
   }
   std::vector<GLuint> indices;
   indices.reserve(3 * (mesh.eye_triangles.size() + mesh.triangles.size() + mesh.mouth_triangles.size()));

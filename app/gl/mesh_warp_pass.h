@@ -72,6 +72,8 @@ class MeshWarpPass {
     ShaderProgram program;
     GLint size = -1, source = -1, mask_center = -1, mask_inv_axes = -1, mask_rot = -1, mask_feather = -1;
     GLint mouth_darkness = -1, mouth_top = -1, mouth_bottom = -1, mouth_teeth = -1, mouth_tongue = -1;
+    GLint mouth_origin = -1, mouth_axis = -1, mouth_across = -1, mouth_upper = -1, mouth_lower = -1, mouth_points = -1,
+          mouth_teeth_depth = -1;
     bool load(const std::vector<std::string>& defines, std::string& error);
     void set_uniforms(const WarpMesh& mesh, int width, int height) const;
   };

@@ -1,5 +1,6 @@
 #include "classic/classic_animator.h"
 
+#include "classic/inner_lip_curve.h"
 #include "classic/landmark_retargeting.h"
 #include "classic/lid_curve.h"
 #include "vision/face_detector.h"
@@ -252,6 +253,9 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
     for (int k = 0; k < 3; ++k)
       if (inf.weight[k] != 0.f) qv[v] += (q[inf.landmark[k]] - mesh.face_units[inf.landmark[k]]) * inf.weight[k];
   }
+  // The inner lips' midpoints lie on the driven contour's spline.
+  for (int k = 0; k < InnerLipCurve::kPoints; ++k)
+    if (mesh.inner_lip_midpoints[k] >= 0) qv[mesh.inner_lip_midpoints[k]] = InnerLipCurve::midpoint(&q[60], k);
   // Synthesised lid margins lie on the driven lid's curve; the rows above them
   // follow their share of it (the influence above gave the brow's share).
   const UpperLidCurve lid_curves[2] = {UpperLidCurve::fit(&qv[36]), UpperLidCurve::fit(&qv[42])};
@@ -283,15 +287,18 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
   out.positions = apply_head_pose(mesh, qv, pose);
   unfold(mesh, pose, out.positions);
   out.texcoords = mesh.vertices;
-  out.mouth_v.assign(mesh.vertices.size(), 0.f);
   out.tint.assign(mesh.vertices.size(), 0.f);
   out.tint_bgr.assign(mesh.vertices.size(), src.skin_bgr);
-  for (int i : {65, 66, 67}) out.mouth_v[i] = 1.f;
-  out.mouth_v[60] = out.mouth_v[64] = 0.5f;
   out.triangles = mesh.triangles;
   out.eye_triangles = mesh.eye_triangles;
   out.mouth_triangles = mesh.mouth_triangles;
-  out.mouth_polygon.assign(out.positions.begin() + 60, out.positions.begin() + 68);
+  for (int v : InnerLipCurve::contour(mesh.inner_lip_midpoints)) out.mouth_polygon.push_back(out.positions[v]);
+  {
+    std::vector<cv::Point2f> upper, lower;
+    for (int v : InnerLipCurve::upper_chain(mesh.inner_lip_midpoints)) upper.push_back(out.positions[v]);
+    for (int v : InnerLipCurve::lower_chain(mesh.inner_lip_midpoints)) lower.push_back(out.positions[v]);
+    out.mouth_opening = MouthOpening::from_chains(upper, lower);
+  }
   out.mouth_darkness = std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
   set_mouth_colours(src.skin_bgr, out);
   // Closing lids: the upper lid band borrows skin from above

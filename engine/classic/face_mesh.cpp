@@ -1,5 +1,6 @@
 #include "classic/face_mesh.h"
 
+#include "classic/inner_lip_curve.h"
 #include "classic/lid_curve.h"
 
 #include <opencv2/imgproc.hpp>
@@ -233,6 +234,26 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     }
   }
 
+  // Inner lips: a vertex halfway along each side, on the contour's spline.
+  // Added like the landmarks, without the spacing check: a closed mouth puts
+  // the upper and lower lip's midpoints on top of each other, as it does their
+  // landmarks (the opened topology shape below keeps them apart).
+  for (int k = 0; k < InnerLipCurve::kPoints; ++k) {
+    const cv::Point2f p = InnerLipCurve::midpoint(&q[60], k);
+    m.inner_lip_midpoints[k] = m.num_vertices();
+    m.vertices.push_back(m.frame.to_image(p));
+    m.face_units.push_back(p);
+    m.kinds.push_back(MeshVertexKind::InnerLip);
+    m.pose_weight.push_back(1.f);
+    // The animator puts it on the driven spline; the influence is the
+    // straight-side fallback.
+    VertexInfluence inf;
+    inf.landmark = {60 + k, 60 + (k + 1) % InnerLipCurve::kPoints, 60 + k};
+    inf.weight = {0.5f, 0.5f, 0.f};
+    m.influence.push_back(inf);
+  }
+  const std::vector<int> lip_contour = InnerLipCurve::contour(m.inner_lip_midpoints);
+
   float brow_y = 0;
   for (int i = 17; i < 27; ++i) brow_y += q[i].y;
   brow_y /= 10.f;
@@ -304,6 +325,8 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
       topo_q[col.margin] = UpperLidCurve::fit(&topo_q[36 + 6 * col.eye]).between_corner_and_lid(col.curve_side);
   for (auto [in, out] : {std::pair{61, 50}, {62, 51}, {63, 52}, {65, 56}, {66, 57}, {67, 58}})
     topo_q[in] = topo_q[in] + (topo_q[out] - topo_q[in]) * 0.4f;
+  for (int k = 0; k < InnerLipCurve::kPoints; ++k)
+    topo_q[m.inner_lip_midpoints[k]] = InnerLipCurve::midpoint(&topo_q[60], k);
   for (const Attached& a : attached)
     topo_q[a.vertex] = m.face_units[a.vertex] + (topo_q[a.margin] - m.face_units[a.margin]) * a.share;
   for (int e : {0, 1}) {
@@ -373,10 +396,16 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
     for (size_t i = 0; i < contour.size(); ++i) required.emplace_back(contour[i], contour[(i + 1) % contour.size()]);
   }
   for (int i = 0; i < 12; ++i) required.emplace_back(48 + i, 48 + (i + 1) % 12);
-  for (int i = 0; i < 8; ++i) required.emplace_back(60 + i, 60 + (i + 1) % 8);
+  for (size_t i = 0; i < lip_contour.size(); ++i)
+    required.emplace_back(lip_contour[i], lip_contour[(i + 1) % lip_contour.size()]);
   for (auto [a, c] : required) enforce_edge(all, topo, a, c);
 
-  std::vector<cv::Point2f> inner_lip(topo.begin() + 60, topo.begin() + 68);
+  std::vector<cv::Point2f> inner_lip;
+  std::vector<char> on_lip_contour(topo.size(), 0);
+  for (int v : lip_contour) {
+    inner_lip.push_back(topo[v]);
+    on_lip_contour[v] = 1;
+  }
   // Eye triangles: all three corners on one eye's contour or its centre, inside
   // the contour.
   std::vector<int> eye_of(topo.size(), -1);
@@ -392,7 +421,7 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
   for (auto idx : all) {
     // Consistent orientation (positive signed area in the topology shape).
     if (signed_area(topo[idx[0]], topo[idx[1]], topo[idx[2]]) < 0) std::swap(idx[1], idx[2]);
-    const bool lip_points = idx[0] >= 60 && idx[0] < 68 && idx[1] >= 60 && idx[1] < 68 && idx[2] >= 60 && idx[2] < 68;
+    const bool lip_points = on_lip_contour[idx[0]] && on_lip_contour[idx[1]] && on_lip_contour[idx[2]];
     const cv::Point2f centroid = (topo[idx[0]] + topo[idx[1]] + topo[idx[2]]) * (1.f / 3.f);
     const bool mouth = lip_points && cv::pointPolygonTest(inner_lip, centroid, false) > 0;
     const int e = eye_of[idx[0]];
@@ -406,15 +435,46 @@ FaceMeshResult build_face_mesh(const Landmarks68& lm, const cv::Size& size) {
       result.error = "landmark " + std::to_string(i) + " is not part of the face mesh (degenerate face)";
       return result;
     }
-  // Is every inner-lip edge 60-61-...-67-60 a mesh edge?
+  // Is every edge of the inner-lip contour (60, its midpoint, 61, ...) a mesh edge?
   m.mouth_contour_complete = !m.mouth_triangles.empty();
-  for (int i = 0; i < 8 && m.mouth_contour_complete; ++i) {
-    const int a = 60 + i, c = 60 + (i + 1) % 8;
+  for (size_t i = 0; i < lip_contour.size() && m.mouth_contour_complete; ++i) {
+    const int a = lip_contour[i], c = lip_contour[(i + 1) % lip_contour.size()];
     bool found = false;
     for (const auto& t : m.mouth_triangles)
       for (int k = 0; k < 3; ++k)
         if ((t[k] == a && t[(k + 1) % 3] == c) || (t[k] == c && t[(k + 1) % 3] == a)) found = true;
     m.mouth_contour_complete = found;
+  }
+  // The mouth interior as a strip of columns from corner to corner, each
+  // between a point of the upper lip's contour and the matching point of the
+  // lower lip's. Every triangle spans the opening (Delaunay also made slivers
+  // of three points of one lip, which turn inside out as that lip bends), so
+  // the source's closed lip line is stretched evenly across the opening while
+  // the shading fades in. Any triangulation of the interior fits the mesh
+  // around it: its edges are the contour's.
+  if (m.mouth_contour_complete && lip_contour.size() == 2 * InnerLipCurve::kPoints) {
+    const std::vector<int> upper = InnerLipCurve::upper_chain(m.inner_lip_midpoints);
+    const std::vector<int> lower = InnerLipCurve::lower_chain(m.inner_lip_midpoints);
+    const size_t n = upper.size() - 1;
+    std::vector<cv::Vec3i> strip;
+    auto add = [&](int a, int b, int c) {
+      if (a == b || b == c || a == c) return;
+      cv::Vec3i t(a, b, c);
+      if (signed_area(topo[a], topo[b], topo[c]) < 0) std::swap(t[1], t[2]);
+      strip.push_back(t);
+    };
+    for (size_t i = 0; i < n; ++i) {
+      const int u0 = upper[i], u1 = upper[i + 1], l0 = lower[i], l1 = lower[i + 1];
+      // The shorter diagonal splits the column's quad.
+      if (cv::norm(topo[u0] - topo[l1]) <= cv::norm(topo[u1] - topo[l0])) {
+        add(u0, u1, l1);
+        add(u0, l1, l0);
+      } else {
+        add(u0, u1, l0);
+        add(u1, l1, l0);
+      }
+    }
+    m.mouth_triangles = std::move(strip);
   }
   return result;
 }

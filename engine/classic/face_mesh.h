@@ -31,6 +31,8 @@ enum class MeshVertexKind : std::uint8_t {
   Eyelid,    // upper-lid margin between corner and lid landmark, and the skin above
              // the margin: slides down with the lid, so the lashes move with it
              // instead of being stretched over the closed eye
+  InnerLip,  // halfway along each side of the inner-lip contour, on its spline
+             // (InnerLipCurve): the open mouth is round, not an octagon
   Forehead,  // above the brows, up to the estimated hairline
   Neck,      // below the jaw
   Ring,      // falloff rings around the face (partial head motion)
@@ -66,14 +68,17 @@ struct FaceMesh {
   std::vector<VertexInfluence> influence;   // expression following (non-landmarks)
   std::vector<cv::Vec3i> eye_triangles;     // inside the eye contours (collapse when an eye closes)
   std::vector<cv::Vec3i> triangles;         // skin (never folds: the animator's fold guard)
-  std::vector<cv::Vec3i> mouth_triangles;   // inside the inner-lip polygon 60..67
+  std::vector<cv::Vec3i> mouth_triangles;   // inside the inner-lip contour (60..67 and the midpoints)
   int pupil_right = -1;                     // vertex index of the image-left eye's centre
   int pupil_left = -1;
   // The upper lid as columns from the margin up: the lid landmarks (37, 38,
   // 43, 44) and the margin vertices between them and the corners (on the
   // UpperLidCurve), each with the top of its lashes and the lid crease above.
   std::vector<EyelidColumn> eyelid_columns;
-  bool mouth_contour_complete = false;      // every inner-lip edge is a mesh edge
+  // Vertex of the inner-lip spline halfway along side k (landmarks 60 + k and
+  // 60 + (k + 1) % 8); -1 where none could be placed.
+  std::array<int, 8> inner_lip_midpoints{{-1, -1, -1, -1, -1, -1, -1, -1}};
+  bool mouth_contour_complete = false;      // every inner-lip contour edge is a mesh edge
   FaceFrame frame;                          // source face frame
   HeadModel head;                           // source head model (face units)
   FeatherMask mask;                         // the region (anchor ellipse), image pixels

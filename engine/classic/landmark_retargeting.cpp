@@ -69,14 +69,16 @@ void set_lip_openness(Landmarks68& q, float target) {
     const float current = norm(q[66] - q[62]) / width;
     const float delta = (target - current) * width;
     if (std::abs(delta) < 1e-6f) return;
-    // Share of the opening each point follows: lower lip fully, corners about
-    // half, the chin as much as the lip, the jaw less towards the ears.
+    // Share of the opening each point follows: lower lip fully (its sides a
+    // little less than its middle, so the opening's bottom is round, not
+    // flat), corners about half, the chin as much as the lip, the jaw less
+    // towards the ears.
     static const std::pair<int, float> kFollow[] = {
-        {65, 1.f},  {66, 1.f},  {67, 1.f},  {56, 1.f},  {57, 1.f},  {58, 1.f},  {55, 0.85f}, {59, 0.85f},
+        {65, 0.93f}, {66, 1.f}, {67, 0.93f}, {56, 0.96f}, {57, 1.f}, {58, 0.96f}, {55, 0.82f}, {59, 0.82f},
         {60, 0.5f}, {64, 0.5f}, {48, 0.4f}, {54, 0.4f}, {7, 0.95f}, {8, 0.95f}, {9, 0.95f},  {6, 0.8f},
         {10, 0.8f}, {5, 0.55f}, {11, 0.55f}, {4, 0.3f}, {12, 0.3f}, {3, 0.1f},  {13, 0.1f}};
     for (auto [i, w] : kFollow) q[i] += d * (delta * w);
-    // Corners in (out when closing), the upper lip up a little.
+    // Corners in (out when closing).
     struct Inward { int left, right; float share; };  // mirror pairs (image-left, image-right)
     static const Inward kInward[] = {{48, 54, 0.12f}, {60, 64, 0.12f}, {49, 53, 0.05f},
                                      {59, 55, 0.05f}, {61, 63, 0.04f}, {67, 65, 0.04f}};
@@ -84,7 +86,11 @@ void set_lip_openness(Landmarks68& q, float target) {
       q[p.left] += u * (delta * p.share);
       q[p.right] -= u * (delta * p.share);
     }
-    for (int i : {50, 51, 52, 61, 62, 63}) q[i] -= d * (0.08f * delta);
+    // The upper lip rises a little, its middle most (an arch, not a flat top).
+    for (int i : {50, 51, 52}) q[i] -= d * (0.08f * delta);
+    q[61] -= d * (0.07f * delta);
+    q[62] -= d * (0.10f * delta);
+    q[63] -= d * (0.07f * delta);
     // Inner lips never cross (upper above lower along d).
     for (auto [up, low] : {std::pair{61, 67}, {62, 66}, {63, 65}}) {
       const float g = dot(q[low] - q[up], d);

@@ -110,7 +110,7 @@ std::shared_ptr<const StillBackground> separate_still_background(const cv::Mat& 
   for (int i = 0; i < mesh.num_vertices(); ++i) {
     const MeshVertexKind k = mesh.kinds[i];
     if (k == MeshVertexKind::Landmark || k == MeshVertexKind::Pupil || k == MeshVertexKind::Eyelid ||
-        k == MeshVertexKind::Forehead)
+        k == MeshVertexKind::InnerLip || k == MeshVertexKind::Forehead)
       face_points.push_back(to_work(mesh.vertices[i]));
   }
   std::vector<cv::Point> face_hull;

@@ -69,4 +69,66 @@ bool FeatherMask::touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1,
   return false;
 }
 
+namespace {
+// The chain's y at x, linear between its points and flat beyond its ends,
+// and its slope there.
+float chain_y(const std::vector<cv::Point2f>& chain, float x, float* slope = nullptr) {
+  if (slope) *slope = 0.f;
+  if (x <= chain[0].x) return chain[0].y;
+  for (size_t i = 1; i < chain.size(); ++i)
+    if (x <= chain[i].x) {
+      const float w = chain[i].x - chain[i - 1].x;
+      if (w <= 1e-6f) return chain[i].y;
+      if (slope) *slope = (chain[i].y - chain[i - 1].y) / w;
+      return chain[i - 1].y + (chain[i].y - chain[i - 1].y) * ((x - chain[i - 1].x) / w);
+    }
+  return chain.back().y;
+}
+}  // namespace
+
+MouthOpening MouthOpening::from_chains(const std::vector<cv::Point2f>& upper_px,
+                                       const std::vector<cv::Point2f>& lower_px) {
+  MouthOpening m;
+  const size_t n = upper_px.size();
+  if (n < 2 || n > static_cast<size_t>(kMaxPoints) || lower_px.size() != n) return m;
+  const cv::Point2f d = upper_px.back() - upper_px.front();
+  const float len = std::hypot(d.x, d.y);
+  if (len < 1e-3f) return m;
+  m.origin = upper_px.front();
+  m.axis = d * (1.f / len);
+  m.across = cv::Point2f(-m.axis.y, m.axis.x);
+  // Towards the lower lip (a mirrored face turns the frame over).
+  float side = 0.f;
+  for (size_t i = 0; i < n; ++i) side += (lower_px[i] - upper_px[i]).dot(m.across);
+  if (side < 0.f) m.across = -m.across;
+  for (size_t i = 0; i < n; ++i) {
+    const cv::Point2f pu = upper_px[i] - m.origin, pl = lower_px[i] - m.origin;
+    m.upper.emplace_back(pu.dot(m.axis), pu.dot(m.across));
+    m.lower.emplace_back(pl.dot(m.axis), pl.dot(m.across));
+  }
+  const float mid = 0.5f * m.upper.back().x;
+  const float top = chain_y(m.upper, mid), bottom = chain_y(m.lower, mid);
+  m.teeth_depth = top + kTeethShare * std::max(0.f, bottom - top);
+  return m;
+}
+
+
+MouthOpening::Sample MouthOpening::at(float x, float y) const {
+  Sample r;
+  if (empty()) return r;
+  const cv::Point2f p(x - origin.x, y - origin.y);
+  const float s = p.dot(axis), t = p.dot(across);
+  float top_slope, bottom_slope;
+  const float top = chain_y(upper, s, &top_slope), bottom = chain_y(lower, s, &bottom_slope);
+  const float h = bottom - top;
+  r.v = h > 1e-3f ? std::clamp((t - top) / h, 0.f, 1.f) : 0.5f;
+  // Distances across the frame, made square to the lip where it slopes.
+  r.edge = std::min((t - top) / std::sqrt(1.f + top_slope * top_slope),
+                    (bottom - t) / std::sqrt(1.f + bottom_slope * bottom_slope));
+  const float a = std::clamp(s / upper.back().x, 0.f, 1.f);
+  r.middle = 4.f * a * (1.f - a);
+  r.below_teeth = t - teeth_depth * r.middle;
+  return r;
+}
+
 }  // namespace lp

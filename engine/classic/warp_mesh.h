@@ -40,25 +40,62 @@ struct FeatherMask {
   bool touches_triangle(const cv::Point2f& p0, const cv::Point2f& p1, const cv::Point2f& p2) const;
 };
 
+// The open mouth as its shading sees it: the inner-lip contour as two chains
+// of driven points from corner to corner (landmark 60 to 64), one along the
+// upper lip and one along the lower, in a frame whose x runs along the corner
+// line and whose y runs across it towards the lower lip. Per pixel:
+//  - v, where the pixel lies between the two chains at its x (0 on the upper
+//    lip, 1 on the lower): the cavity's gradient and the tongue follow the
+//    lips, whatever the triangulation (a per-vertex value interpolated over
+//    triangles drew zigzags);
+//  - the upper teeth's edge, an arc through the two corners that hangs
+//    kTeethShare of the opening below the upper lip at the middle: the
+//    teeth are one smooth row, not a copy of the lip's outline.
+struct MouthOpening {
+  static constexpr int kMaxPoints = 9;  // per chain: the size of shaders/mesh_warp.frag's arrays
+  static constexpr float kTeethShare = 0.2f;
+  cv::Point2f origin{0.f, 0.f};         // corner 60, pixels
+  cv::Point2f axis{1.f, 0.f};           // unit vector from corner 60 towards corner 64
+  cv::Point2f across{0.f, 1.f};         // unit vector towards the lower lip
+  std::vector<cv::Point2f> upper, lower;  // the chains in the frame (x along, y across)
+  float teeth_depth = 0.f;              // the teeth's edge at the middle (frame y, pixels)
+
+  // From chains in pixels, each from corner 60 to corner 64, of the same
+  // length (2..kMaxPoints); anything else gives an empty opening.
+  static MouthOpening from_chains(const std::vector<cv::Point2f>& upper_px, const std::vector<cv::Point2f>& lower_px);
+  bool empty() const { return upper.size() < 2; }
+
+  struct Sample {
+    float v = 0.5f;         // 0 on the upper lip .. 1 on the lower
+    float edge = 1e6f;      // pixels to the nearer lip, square to it (the shading
+                            // fades out over the last pixel: a smooth edge)
+    float below_teeth = 1e6f;  // pixels below the teeth's edge (negative: on the teeth)
+    float middle = 0.f;     // 1 halfway between the corners .. 0 at them (4 a (1 - a))
+  };
+  // At the pixel centre (x, y); an empty opening gives the defaults (no
+  // teeth, no edge). The same arithmetic as shaders/mesh_warp.frag.
+  Sample at(float x, float y) const;
+};
+
 struct WarpMesh {
   cv::Size size;                        // source image size = output size
   std::vector<cv::Point2f> positions;   // driven vertex positions (output pixels)
   std::vector<cv::Point2f> texcoords;   // where each vertex samples the source (source pixels)
-  std::vector<float> mouth_v;           // per vertex: 0 = upper inner lip .. 1 = lower inner lip
   std::vector<float> tint;              // per vertex 0..1: share of tint_bgr in the colour (closing lids)
   std::vector<cv::Vec3i> eye_triangles;  // inside the eye contours (drawn first: a closing eye
                                         // collapses them, and a sliver that tips over is covered
                                         // by the lids, drawn after)
   std::vector<cv::Vec3i> triangles;     // skin triangles (drawn second)
   std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn last, shaded)
-  std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour 60..67 (for overlays)
+  std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour: 60, midpoint, 61, ... (for overlays)
 
-  // Mouth interior: colour = mix(texel, mouth_shade(v), darkness), v =
-  // mouth_v (0 under the upper lip .. 1 on the lower lip; 0.5 at the corners):
-  // a band of upper teeth under the upper lip, the dark cavity, a hint of
-  // tongue towards the lower lip (mouth_shade() in warp_render_cpu.h and
-  // shaders/mesh_warp.frag). At full darkness no source texture is left to
-  // show as streaks (the source's closed lip line stretched open).
+  // Mouth interior: colour = mix(texel, mouth_shade(sample), darkness x edge
+  // fade), the sample from mouth_opening at the pixel: upper teeth under the
+  // upper lip, the dark cavity, a hint of tongue towards the lower lip
+  // (mouth_shade() in warp_render_cpu.h and shaders/mesh_warp.frag). At full
+  // darkness no source texture is left to show as streaks (the source's
+  // closed lip line stretched open) but in the last pixel at the lips.
+  MouthOpening mouth_opening;
   float mouth_darkness = 0.f;                  // 0 = plain texture (mouth as in the source)
   cv::Vec3f mouth_top_bgr{40.f, 38.f, 62.f};     // 0..255, cavity under the teeth
   cv::Vec3f mouth_bottom_bgr{18.f, 14.f, 32.f};   // cavity towards the lower lip

@@ -11,7 +11,7 @@ namespace lp {
 
 namespace {
 
-// Fills the remap maps (and the mouth attribute) for the pixel centres inside
+// Fills the remap maps (and marks the mouth interior) for the pixel centres inside
 // one driven triangle. Pixels on a shared edge are written by both triangles
 // with (almost) the same value, so there are no gaps.
 // Only image rows y0 <= y < y1 are written (a stripe of the roi: stripes run
@@ -37,7 +37,6 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
   const double a1 = (P2.y - P0.y) * inv, b1 = (P0.x - P2.x) * inv,
                c1 = (static_cast<double>(P2.x) * P0.y - static_cast<double>(P0.x) * P2.y) * inv;
   const cv::Point2f T0 = mesh.texcoords[tri[0]], T1 = mesh.texcoords[tri[1]], T2 = mesh.texcoords[tri[2]];
-  const float m0 = mesh.mouth_v[tri[0]], m1 = mesh.mouth_v[tri[1]], m2 = mesh.mouth_v[tri[2]];
   // Tint amount and colour, interpolated separately (as the GL varyings are).
   const cv::Vec4f K0(mesh.tint[tri[0]], mesh.tint_bgr[tri[0]][0], mesh.tint_bgr[tri[0]][1], mesh.tint_bgr[tri[0]][2]);
   const cv::Vec4f K1(mesh.tint[tri[1]], mesh.tint_bgr[tri[1]][0], mesh.tint_bgr[tri[1]][1], mesh.tint_bgr[tri[1]][2]);
@@ -55,7 +54,7 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
       mx[x] = static_cast<float>(l0 * T0.x + l1 * T1.x + l2 * T2.x);
       my[x] = static_cast<float>(l0 * T0.y + l1 * T1.y + l2 * T2.y);
       for (int k = 0; k < 4; ++k) mt[x][k] = static_cast<float>(l0 * K0[k] + l1 * K1[k] + l2 * K2[k]);
-      if (mm) mm[x] = static_cast<float>(l0 * m0 + l1 * m1 + l2 * m2);
+      if (mm) mm[x] = 1.f;
     }
   }
 }
@@ -98,8 +97,10 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
       if (tv[x][0] > 0.f)
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
       if (mv[x] >= 0.f) {  // mouth interior
-        const cv::Vec3f shade = mouth_shade(mesh, mv[x]);
-        for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * dark;
+        const MouthOpening::Sample at = mesh.mouth_opening.at(static_cast<float>(x), static_cast<float>(y));
+        const cv::Vec3f shade = mouth_shade(mesh, at);
+        const float amount = dark * std::clamp(at.edge + 0.5f, 0.f, 1.f);
+        for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * amount;
       }
       float a = m;
       if constexpr (W == 4) a *= w[x][3] * (1.f / 255.f);
@@ -110,14 +111,15 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
 
 }  // namespace
 
-cv::Vec3f mouth_shade(const WarpMesh& mesh, float v) {
-  v = std::min(v, 1.f);
-  const float to_cavity = smoothstep(kMouthTeethEnd, kMouthTeethEnd + kMouthTeethFade, v);
+cv::Vec3f mouth_shade(const WarpMesh& mesh, const MouthOpening::Sample& at) {
+  const float v = std::min(at.v, 1.f);
+  const float teeth = 1.f - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, at.below_teeth);
+  const float lit = kMouthTeethCornerShade + (1.f - kMouthTeethCornerShade) * at.middle;
   const float to_tongue = kMouthTongueShare * smoothstep(kMouthTongueStart, 1.f, v);
   cv::Vec3f out;
   for (int k = 0; k < 3; ++k) {
     const float cavity = mesh.mouth_top_bgr[k] + (mesh.mouth_bottom_bgr[k] - mesh.mouth_top_bgr[k]) * v;
-    const float s = mesh.mouth_teeth_bgr[k] + (cavity - mesh.mouth_teeth_bgr[k]) * to_cavity;
+    const float s = cavity + (mesh.mouth_teeth_bgr[k] * lit - cavity) * teeth;
     out[k] = s + (mesh.mouth_tongue_bgr[k] - s) * to_tongue;
   }
   return out;
@@ -127,7 +129,7 @@ cv::Mat render_mask(const WarpMesh& mesh) { return mesh.mask.image(mesh.size); }
 
 cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   if (source.empty() || source.size() != mesh.size || (source.type() != CV_8UC3 && source.type() != CV_8UC4) ||
-      mesh.positions.size() != mesh.texcoords.size() || mesh.mouth_v.size() != mesh.positions.size() ||
+      mesh.positions.size() != mesh.texcoords.size() ||
       mesh.tint.size() != mesh.positions.size() || mesh.tint_bgr.size() != mesh.positions.size())
     return {};
   cv::Mat out = source.clone();

@@ -8,7 +8,8 @@
 //    cv::remap over maps filled triangle by triangle, in row stripes on every
 //    core);
 //  - mouth triangles are drawn after the skin and shaded: mix(texel,
-//    mouth_shade(mouth_v), mouth_darkness);
+//    mouth_shade(sample), mouth_darkness x clamp(edge + 0.5, 0, 1)), the
+//    sample from MouthOpening::at at the pixel centre;
 //  - the result is blended over the backdrop (the still background's plate,
 //    else the source) with alpha = feathered mask x warped person alpha (the
 //    mask alone without a still background); pixels where the mask is 0 are
@@ -27,15 +28,17 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh);
 // The mask of a mesh as a CV_32FC1 image (FeatherMask::value per pixel).
 cv::Mat render_mask(const WarpMesh& mesh);
 
-// The mouth interior's colour (BGR 0..255) at mouth_v = v: the teeth band
-// under the upper lip (v < kMouthTeethEnd, fading out over kMouthTeethFade),
-// then the cavity from mouth_top to mouth_bottom, with a share of tongue
-// colour from kMouthTongueStart to the lower lip. shaders/mesh_warp.frag
-// computes the same with the same constants.
-constexpr float kMouthTeethEnd = 0.2f;
-constexpr float kMouthTeethFade = 0.1f;
+// The mouth interior's colour (BGR 0..255) at a sample of the opening: the
+// upper teeth above the teeth's edge (their edge anti-aliased over
+// kMouthTeethEdgePx either side; darker towards the corners, where they turn
+// into the mouth's shadow), the cavity from mouth_top under the teeth to
+// mouth_bottom at the lower lip, with a share of tongue colour from
+// kMouthTongueStart to the lower lip. shaders/mesh_warp.frag computes the same
+// with the same constants.
+constexpr float kMouthTeethEdgePx = 0.75f;
+constexpr float kMouthTeethCornerShade = 0.7f;
 constexpr float kMouthTongueStart = 0.55f;
 constexpr float kMouthTongueShare = 0.6f;
-cv::Vec3f mouth_shade(const WarpMesh& mesh, float v);
+cv::Vec3f mouth_shade(const WarpMesh& mesh, const MouthOpening::Sample& at);
 
 }  // namespace lp

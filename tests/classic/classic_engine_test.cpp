@@ -2,6 +2,7 @@
 // rendered output (measured with the vision library), plus the mesh's
 // guarantees (covers the image, never folds, identity when nothing moves).
 #include "classic/idle_motion.h"
+#include "classic/inner_lip_curve.h"
 #include "classic_test_support.h"
 #include "vision/paste_back.h"
 
@@ -56,7 +57,10 @@ TEST(ClassicMesh, CoversImageAndKeepsContours) {
     ASSERT_TRUE(src.prepared);
     const FaceMesh& m = src.prepared->mesh;
     EXPECT_TRUE(m.mouth_contour_complete);
-    EXPECT_GE(m.mouth_triangles.size(), 6u);  // an octagon needs 6
+    // The inner-lip contour has a point on its spline halfway along each
+    // side (16 points; 14 triangles from corner to corner).
+    EXPECT_EQ(InnerLipCurve::contour(m.inner_lip_midpoints).size(), 16u);
+    EXPECT_EQ(m.mouth_triangles.size(), 14u);
     double sum = 0;
     for (const auto& t : m.triangles) sum += std::abs(area(m.vertices[t[0]], m.vertices[t[1]], m.vertices[t[2]]));
     for (const auto& t : m.mouth_triangles) sum += std::abs(area(m.vertices[t[0]], m.vertices[t[1]], m.vertices[t[2]]));
@@ -323,6 +327,68 @@ TEST(ClassicRetargeting, OpenMouthShowsTeethAndAnEvenDarkCavity) {
       cv::cvtColor(row(0.45f), hsv, cv::COLOR_BGR2HSV);
       EXPECT_LT(cv::mean(hsv)[1], 40) << "a coloured hole in a grey photo";
     }
+  }
+}
+
+// The upper teeth are one smooth row: across the opening, the line where the
+// teeth end and the cavity starts has no kinks or zigzags (it used to follow
+// the triangles and the lip's points), and the band is thickest in the middle,
+// thinning towards the corners. The lips' inner edge is round: no side of the
+// driven contour turns by more than 60 degrees at a point.
+TEST(ClassicRetargeting, OpenMouthTeethAreOneSmoothRow) {
+  for (const char* name : {"s1.jpg", "s5.jpg"}) {
+    SCOPED_TRACE(name);
+    LP_REQUIRE_SHARED(std::string("media/") + name);
+    const LoadedSource src = load_source(name);
+    ASSERT_TRUE(src.prepared);
+    ClassicAnimator animator;
+    AnimationParams params;
+    params.lip_open_auto = false;
+    params.lip_open = 0.6f;
+    const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
+    const cv::Mat out = render_cpu(src.bgr, mesh);
+    cv::Mat grey, hsv;
+    cv::cvtColor(out, grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(out, hsv, cv::COLOR_BGR2HSV);
+    // Teeth: light and nearly grey (the lips above them are coloured).
+    auto is_teeth = [&](int y, int x) { return grey.at<uchar>(y, x) >= 100 && hsv.at<cv::Vec3b>(y, x)[1] < 70; };
+    const cv::Point2f c0 = mesh.positions[60], c1 = mesh.positions[64];
+    const float bottom = std::max(mesh.positions[66].y, mesh.positions[62].y);
+    // Each column between 12 % and 88 % of the way from corner to corner:
+    // from half-way down the opening, up through the cavity to the teeth.
+    std::vector<float> edge, thickness;
+    const int xa = static_cast<int>(std::lround(c0.x + 0.12f * (c1.x - c0.x)));
+    const int xb = static_cast<int>(std::lround(c0.x + 0.88f * (c1.x - c0.x)));
+    for (int x = xa; x <= xb; ++x) {
+      int y = static_cast<int>(std::lround(0.5f * (mesh.positions[62].y + bottom)));
+      while (y > 0 && grey.at<uchar>(y, x) < 100) --y;  // the cavity (grey ~35)
+      const int teeth_end = y;
+      while (y > 0 && is_teeth(y, x)) --y;  // the teeth (grey ~180)
+      edge.push_back(static_cast<float>(teeth_end));
+      thickness.push_back(static_cast<float>(teeth_end - y));
+    }
+    ASSERT_GE(edge.size(), 20u) << "the mouth is too small to judge";
+    float worst_bend = 0.f;
+    for (size_t i = 1; i + 1 < edge.size(); ++i)
+      worst_bend = std::max(worst_bend, std::abs(edge[i - 1] - 2.f * edge[i] + edge[i + 1]));
+    const size_t n = thickness.size();
+    const float middle = thickness[n / 2], near_corner = 0.5f * (thickness.front() + thickness.back());
+    std::printf("%s teeth: edge's worst bend %.0f px, thickness middle %.0f px, near the corners %.1f px\n", name,
+                worst_bend, middle, near_corner);
+    EXPECT_LE(worst_bend, 2.f) << "the teeth's edge zigzags";
+    EXPECT_GE(middle, 2.f) << "no teeth in the middle";
+    EXPECT_LT(near_corner, 0.7f * middle) << "the teeth do not thin towards the corners";
+    const std::vector<cv::Point2f>& contour = mesh.mouth_polygon;
+    ASSERT_EQ(contour.size(), 16u);
+    float worst_turn = 0.f;
+    for (size_t i = 0; i < contour.size(); ++i) {
+      if (i == 0 || i == 8) continue;  // the corners (60, 64) are corners
+      const cv::Point2f a = contour[i] - contour[(i + 15) % 16], b = contour[(i + 1) % 16] - contour[i];
+      const float turn = std::abs(std::atan2(a.x * b.y - a.y * b.x, a.dot(b))) * 57.2958f;
+      worst_turn = std::max(worst_turn, turn);
+    }
+    std::printf("%s inner lips: sharpest turn %.0f degrees\n", name, worst_turn);
+    EXPECT_LT(worst_turn, 60.f) << "the open mouth is a polygon";
   }
 }
 

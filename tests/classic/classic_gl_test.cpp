@@ -202,7 +202,7 @@ TEST_F(GlContext, BrokenShaderReportsFileAndLine) {
   std::filesystem::copy_file(source_dir() / "shaders" / "mesh_warp.vert", dir / "mesh_warp.vert",
                              std::filesystem::copy_options::overwrite_existing);
   // Each case: the line before which the error goes.
-  for (const char* before : {"void main()", "  float v = min(v_mouth_v, 1.0);"}) {
+  for (const char* before : {"void main()", "  vec4 mouth = mouth_sample("}) {
     SCOPED_TRACE(before);
     std::ifstream in(source_dir() / "shaders" / "mesh_warp.frag");
     std::stringstream text;
