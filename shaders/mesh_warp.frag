@@ -43,6 +43,8 @@ uniform float u_mouth_teeth_depth;  // the teeth's edge at the middle (frame y, 
 // As mouth_shade() in engine/classic/warp_render_cpu.h (the CPU oracle).
 const float kMouthTeethEdgePx = 0.75;
 const float kMouthTeethCornerShade = 0.7;
+const float kMouthTeethHiddenMiddle = 0.1;
+const float kMouthTeethShownMiddle = 0.55;
 const float kMouthTongueStart = 0.55;
 const float kMouthTongueShare = 0.6;
 #endif
@@ -104,7 +106,8 @@ void main() {
   // the last pixel at the lips, which fades (a smooth edge).
   vec4 mouth = mouth_sample(gl_FragCoord.xy - 0.5);  // pixel-centre coordinates
   float v = min(mouth.x, 1.0);
-  float teeth = 1.0 - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, mouth.z);
+  float teeth = (1.0 - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, mouth.z)) *
+                smoothstep(kMouthTeethHiddenMiddle, kMouthTeethShownMiddle, mouth.w);
   float lit = kMouthTeethCornerShade + (1.0 - kMouthTeethCornerShade) * mouth.w;
   vec3 cavity = mix(u_mouth_top, u_mouth_bottom, v);
   vec3 shade = mix(cavity, u_mouth_teeth * lit, teeth);

@@ -113,7 +113,8 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
 
 cv::Vec3f mouth_shade(const WarpMesh& mesh, const MouthOpening::Sample& at) {
   const float v = std::min(at.v, 1.f);
-  const float teeth = 1.f - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, at.below_teeth);
+  const float teeth = (1.f - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, at.below_teeth)) *
+                      smoothstep(kMouthTeethHiddenMiddle, kMouthTeethShownMiddle, at.middle);
   const float lit = kMouthTeethCornerShade + (1.f - kMouthTeethCornerShade) * at.middle;
   const float to_tongue = kMouthTongueShare * smoothstep(kMouthTongueStart, 1.f, v);
   cv::Vec3f out;

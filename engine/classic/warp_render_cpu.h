@@ -30,13 +30,16 @@ cv::Mat render_mask(const WarpMesh& mesh);
 
 // The mouth interior's colour (BGR 0..255) at a sample of the opening: the
 // upper teeth above the teeth's edge (their edge anti-aliased over
-// kMouthTeethEdgePx either side; darker towards the corners, where they turn
-// into the mouth's shadow), the cavity from mouth_top under the teeth to
-// mouth_bottom at the lower lip, with a share of tongue colour from
+// kMouthTeethEdgePx either side; darker towards the corners, and gone into the
+// mouth's shadow before them: from `middle` kMouthTeethShownMiddle down to
+// kMouthTeethHiddenMiddle they fade out), the cavity from mouth_top under the
+// teeth to mouth_bottom at the lower lip, with a share of tongue colour from
 // kMouthTongueStart to the lower lip. shaders/mesh_warp.frag computes the same
 // with the same constants.
 constexpr float kMouthTeethEdgePx = 0.75f;
 constexpr float kMouthTeethCornerShade = 0.7f;
+constexpr float kMouthTeethHiddenMiddle = 0.1f;   // 2.5 % of the width from a corner
+constexpr float kMouthTeethShownMiddle = 0.55f;   // 17 % of the width from a corner
 constexpr float kMouthTongueStart = 0.55f;
 constexpr float kMouthTongueShare = 0.6f;
 cv::Vec3f mouth_shade(const WarpMesh& mesh, const MouthOpening::Sample& at);
