@@ -392,6 +392,44 @@ TEST(ClassicRetargeting, OpenMouthTeethAreOneSmoothRow) {
   }
 }
 
+// The mouth's shading frame on a made-up opening: a mouth 40 px wide, tilted
+// by 30 degrees, whose lips bulge 10 px up and down at the middle. v runs 0 to 1
+// across it, the edge distance is the distance to the nearer lip, the teeth
+// hang from the upper lip at the middle and end at the corners; drawn
+// mirrored (the lower lip above the upper in the image), the same.
+TEST(ClassicMouthOpening, FrameFollowsTheLips) {
+  const float c = std::cos(0.5236f), s = std::sin(0.5236f);
+  for (const float mirror : {1.f, -1.f}) {
+    SCOPED_TRACE(mirror);
+    auto px = [&](float x, float y) { return cv::Point2f(100.f + c * x - s * y * mirror, 50.f + s * x + c * y * mirror); };
+    std::vector<cv::Point2f> upper, lower;
+    for (int i = 0; i <= 8; ++i) {
+      const float x = 5.f * i, bulge = 10.f * std::sin(3.14159265f * i / 8.f);
+      upper.push_back(px(x, -bulge));
+      lower.push_back(px(x, bulge));
+    }
+    const MouthOpening m = MouthOpening::from_chains(upper, lower);
+    ASSERT_FALSE(m.empty());
+    const cv::Point2f mid_top = px(20.f, -10.f), mid = px(20.f, 0.f), mid_bottom = px(20.f, 10.f);
+    EXPECT_NEAR(m.at(mid_top.x, mid_top.y).v, 0.f, 1e-4f);
+    EXPECT_NEAR(m.at(mid.x, mid.y).v, 0.5f, 1e-4f);
+    EXPECT_NEAR(m.at(mid_bottom.x, mid_bottom.y).v, 1.f, 1e-4f);
+    EXPECT_NEAR(m.at(mid.x, mid.y).edge, 10.f, 0.2f);  // square to the lip segment before the middle
+    EXPECT_NEAR(m.at(mid.x, mid.y).middle, 1.f, 1e-4f);
+    // The teeth at the middle: kTeethShare of the 20 px opening below the upper lip.
+    const cv::Point2f on_teeth = px(20.f, -7.f), below_teeth = px(20.f, -5.f);
+    EXPECT_NEAR(m.at(on_teeth.x, on_teeth.y).below_teeth, -1.f, 1e-3f);
+    EXPECT_NEAR(m.at(below_teeth.x, below_teeth.y).below_teeth, 1.f, 1e-3f);
+    // At a corner, nothing hangs: the teeth's edge is on the corner line.
+    const cv::Point2f corner = px(0.f, 0.f);
+    EXPECT_NEAR(m.at(corner.x, corner.y).middle, 0.f, 1e-4f);
+    EXPECT_NEAR(m.at(corner.x, corner.y).below_teeth, 0.f, 1e-3f);
+  }
+  // Chains that do not match give an empty opening, shaded plainly.
+  EXPECT_TRUE(MouthOpening::from_chains({{0.f, 0.f}, {10.f, 0.f}}, {{0.f, 0.f}}).empty());
+  EXPECT_EQ(MouthOpening().at(5.f, 5.f).v, 0.5f);
+}
+
 TEST(ClassicRetargeting, ExpressionSlidersMoveLandmarks) {
   LP_REQUIRE_SHARED("media/s1.jpg");
   const LoadedSource src = load_source("s1.jpg");
