@@ -129,7 +129,15 @@ std::vector<cv::Point2f> apply_head_pose(const FaceMesh& mesh, const std::vector
       out[v] = base;
       continue;
     }
-    const float bump = v < static_cast<size_t>(kNumLandmarks) ? h.landmark_bump(static_cast<int>(v)) : 0.f;
+    float bump = 0.f;
+    if (v < static_cast<size_t>(kNumLandmarks)) {
+      bump = h.landmark_bump(static_cast<int>(v));
+    } else if (mesh.kinds[v] == MeshVertexKind::InnerLip) {
+      // On the lips, between two lip landmarks: as far in front as they are,
+      // or a nod moves it apart from them (a zigzag along the open lips).
+      const VertexInfluence& inf = mesh.influence[v];
+      for (int k = 0; k < 3; ++k) bump += inf.weight[k] * h.landmark_bump(inf.landmark[k]);
+    }
     const cv::Point2f turned = h.rotate(q[v], h.depth_at(q[v], bump), pose.yaw, pose.pitch);
     const cv::Point2f d = f.dir_to_image(turned - pivot);
     const cv::Point2f full = pivot_px + cv::Point2f(c * d.x - s * d.y, s * d.x + c * d.y) + shift_px;
