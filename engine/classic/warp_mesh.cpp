@@ -93,7 +93,7 @@ MouthOpening MouthOpening::from_chains(const std::vector<cv::Point2f>& upper_px,
   if (n < 2 || n > static_cast<size_t>(kMaxPoints) || lower_px.size() != n) return m;
   const cv::Point2f d = upper_px.back() - upper_px.front();
   const float len = std::hypot(d.x, d.y);
-  if (len < 1e-3f) return m;
+  if (!(len >= 1e-3f)) return m;  // also NaN
   m.origin = upper_px.front();
   m.axis = d * (1.f / len);
   m.across = cv::Point2f(-m.axis.y, m.axis.x);
