@@ -112,7 +112,6 @@ MouthOpening MouthOpening::from_chains(const std::vector<cv::Point2f>& upper_px,
   return m;
 }
 
-
 MouthOpening::Sample MouthOpening::at(float x, float y) const {
   Sample r;
   if (empty()) return r;
