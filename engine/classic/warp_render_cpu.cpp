@@ -45,7 +45,7 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
   for (int y = y0; y <= y1; ++y) {
     float* mx = mapx.ptr<float>(y - roi.y) - roi.x;
     float* my = mapy.ptr<float>(y - roi.y) - roi.x;
-    float* mm = mouth ? mouth->ptr<float>(y - roi.y) - roi.x : nullptr;
+    uchar* mm = mouth ? mouth->ptr<uchar>(y - roi.y) - roi.x : nullptr;
     cv::Vec4f* mt = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
     const double l0y = b0 * y + c0, l1y = b1 * y + c1;
     for (int x = x0; x <= x1; ++x) {
@@ -54,7 +54,7 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
       mx[x] = static_cast<float>(l0 * T0.x + l1 * T1.x + l2 * T2.x);
       my[x] = static_cast<float>(l0 * T0.y + l1 * T1.y + l2 * T2.y);
       for (int k = 0; k < 4; ++k) mt[x][k] = static_cast<float>(l0 * K0[k] + l1 * K1[k] + l2 * K2[k]);
-      if (mm) mm[x] = 1.f;
+      if (mm) mm[x] = 1;
     }
   }
 }
@@ -81,7 +81,7 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
   for (int y = row0; y < row1; ++y) {
     const auto* b = backdrop.ptr<cv::Vec<uchar, B>>(y);
     const auto* w = warped.ptr<cv::Vec<uchar, W>>(y - roi.y) - roi.x;
-    const float* mv = mouth.ptr<float>(y - roi.y) - roi.x;
+    const uchar* in_mouth = mouth.ptr<uchar>(y - roi.y) - roi.x;
     const cv::Vec4f* tv = tint.ptr<cv::Vec4f>(y - roi.y) - roi.x;
     auto* o = out.ptr<cv::Vec<uchar, C>>(y);
     const float dy = y - fm.center.y;
@@ -96,7 +96,7 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
       for (int k = 0; k < 3; ++k) c[k] = w[x][k];
       if (tv[x][0] > 0.f)
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
-      if (mv[x] >= 0.f) {  // mouth interior
+      if (in_mouth[x]) {
         const MouthOpening::Sample at = mesh.mouth_opening.at(static_cast<float>(x), static_cast<float>(y));
         const cv::Vec3f shade = mouth_shade(mesh, at);
         const float amount = dark * std::clamp(at.edge + 0.5f, 0.f, 1.f);
@@ -140,7 +140,7 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
   // Row stripes of the roi in parallel (cv::parallel_for_): each starts from
   // the identity map and draws every triangle clipped to its rows.
   cv::Mat mapx(roi.size(), CV_32FC1), mapy(roi.size(), CV_32FC1);
-  cv::Mat mouth(roi.size(), CV_32FC1);
+  cv::Mat mouth(roi.size(), CV_8UC1);  // 1 inside the mouth triangles
   cv::Mat tint(roi.size(), CV_32FC4);  // amount, b, g, r
   const int n = static_cast<int>(mesh.positions.size());
   auto valid = [n](const cv::Vec3i& t) { return t[0] >= 0 && t[1] >= 0 && t[2] >= 0 && t[0] < n && t[1] < n && t[2] < n; };
@@ -155,7 +155,7 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
         my[x] = static_cast<float>(y + roi.y);
       }
     }
-    mouth.rowRange(rows) = cv::Scalar(-1.f);
+    mouth.rowRange(rows) = cv::Scalar(0);
     tint.rowRange(rows) = cv::Scalar::all(0.f);
     const int row0 = roi.y + rows.start, row1 = roi.y + rows.end;
     for (const auto* list : {&mesh.eye_triangles, &mesh.triangles})

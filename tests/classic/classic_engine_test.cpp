@@ -20,6 +20,14 @@ float area(const cv::Point2f& a, const cv::Point2f& b, const cv::Point2f& c) {
   return 0.5f * ((b.x - a.x) * (c.y - a.y) - (c.x - a.x) * (b.y - a.y));
 }
 
+// The lip-open slider set by hand (not following the driving face).
+AnimationParams with_lip_open(float lip) {
+  AnimationParams p;
+  p.lip_open_auto = false;
+  p.lip_open = lip;
+  return p;
+}
+
 TEST(ClassicPrepare, NoFaceGivesClearError) {
   LP_REQUIRE_SHARED("media/s39.jpg");
   const cv::Mat cat = cv::imread(media("s39.jpg").string());
@@ -295,9 +303,7 @@ TEST(ClassicRetargeting, OpenMouthShowsTeethAndAnEvenDarkCavity) {
     const LoadedSource src = load_source(name);
     ASSERT_TRUE(src.prepared);
     ClassicAnimator animator;
-    AnimationParams params;
-    params.lip_open_auto = false;
-    params.lip_open = 0.8f;
+    const AnimationParams params = with_lip_open(0.8f);
     const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
     const cv::Mat out = render_cpu(src.bgr, mesh);
     // Rows of the opening at the middle between the corners (60, 64): under
@@ -342,9 +348,7 @@ TEST(ClassicRetargeting, OpenMouthTeethAreOneSmoothRow) {
     const LoadedSource src = load_source(name);
     ASSERT_TRUE(src.prepared);
     ClassicAnimator animator;
-    AnimationParams params;
-    params.lip_open_auto = false;
-    params.lip_open = 0.6f;
+    const AnimationParams params = with_lip_open(0.6f);
     const WarpMesh mesh = animator.animate(*src.prepared, std::nullopt, params, 0.0, no_idle());
     const cv::Mat out = render_cpu(src.bgr, mesh);
     cv::Mat grey, hsv;

@@ -72,11 +72,11 @@ TEST(Session, SourceWithoutFaceIsRejectedAndOldOneStays) {
 
 // Quick switching: a portrait request that a newer one replaced is dropped at
 // its next stage (before reading the file, once the detector is free, before
-// preparing) instead of being detected and prepared for nothing. The user who went on to
-// s5 sees s5 and no late "no face" error about the portrait they left. (The
-// next request comes microseconds later; reading s39.jpg takes milliseconds.
-// Three tries in case the machine stalls this thread for that long; before
-// the change every try posted the error.)
+// preparing) instead of being detected and prepared for nothing. The user
+// who went on to s5 sees s5 and no late "no face" error about the portrait
+// they left. (The next request comes microseconds later; reading s39.jpg
+// takes milliseconds. Three tries in case the machine stalls this thread for
+// that long; before the change every try posted the error.)
 TEST(Session, AbandonedPortraitRequestStopsEarlyAndStaysQuiet) {
   LP_REQUIRE_SHARED("media/s39.jpg");
   LP_REQUIRE_SHARED("media/s5.jpg");
