@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <vector>
 
 namespace lp {
@@ -22,6 +23,11 @@ constexpr float kDegToRad = 3.14159265358979f / 180.f;
 constexpr float kLidTint = 0.9f;
 constexpr float kLashRowShade = 0.9f;
 constexpr float kCreaseRowShade = 1.05f;
+// A closed lid's own skin colour: the median of a square this share of the
+// inter-ocular distance around where the crease row borrows from; it replaces
+// the cheek colour in full when it is this much lighter (luma ratio - 1).
+constexpr float kLidSkinRadius = 0.03f;
+constexpr float kLidSkinLighter = 0.1f;
 // The lower lid's rim (waterline, lower lashes) would show as a second dark
 // band under a closed eye: its texture slides down by this share of the lid
 // opening as the eye closes, so the closed line is the one dark line.
@@ -37,13 +43,12 @@ float eye_fraction(float ratio, float reference) {
   return std::clamp((ratio - ClassicAnimator::kClosedEyeRatio) / span, 0.f, 1.3f);
 }
 
-// Median colour of two small patches under the eyes, beside the nose: the
-// face's skin tone, lit as the eye region is.
-cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
+// Per-channel median colour of the source in squares of `radius` pixels
+// around `centres` (clipped to the image); `fallback` if none is inside.
+cv::Vec3f median_colour(const cv::Mat& bgr, std::initializer_list<cv::Point2f> centres, float radius,
+                        const cv::Vec3f& fallback) {
   std::vector<uchar> ch[3];
-  const float radius = std::max(1.f, 0.1f * frame.scale);
-  for (float side : {-0.45f, 0.45f}) {
-    const cv::Point2f c = frame.to_image({side, 0.6f});
+  for (const cv::Point2f& c : centres) {
     const int x0 = std::max(0, static_cast<int>(c.x - radius)), x1 = std::min(bgr.cols - 1, static_cast<int>(c.x + radius));
     const int y0 = std::max(0, static_cast<int>(c.y - radius)), y1 = std::min(bgr.rows - 1, static_cast<int>(c.y + radius));
     for (int y = y0; y <= y1; ++y)
@@ -52,18 +57,25 @@ cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
         for (int k = 0; k < 3; ++k) ch[k].push_back(p[k]);
       }
   }
-  cv::Vec3f out(150.f, 170.f, 210.f);
-  if (ch[0].empty()) return out;
+  if (ch[0].empty()) return fallback;
+  cv::Vec3f out;
   for (int k = 0; k < 3; ++k) {
     std::nth_element(ch[k].begin(), ch[k].begin() + ch[k].size() / 2, ch[k].end());
-    out[k] = 0.95f * ch[k][ch[k].size() / 2];
+    out[k] = ch[k][ch[k].size() / 2];
   }
   return out;
 }
 
-// Where an upper-lid vertex samples the source when its eye is closed
-// (`closure` 0..1): the lid band borrows skin from above, because the skin
-// that was folded into the crease when the eye was open is not in the picture.
+// Median colour of two small patches under the eyes, beside the nose: the
+// face's skin tone, lit as the eye region is.
+cv::Vec3f cheek_colour(const cv::Mat& bgr, const FaceFrame& frame) {
+  const cv::Vec3f median = median_colour(bgr, {frame.to_image({-0.45f, 0.6f}), frame.to_image({0.45f, 0.6f})},
+                                         std::max(1.f, 0.1f * frame.scale), cv::Vec3f(150.f, 170.f, 210.f) / 0.95f);
+  return 0.95f * median;
+}
+
+float luma(const cv::Vec3f& bgr) { return 0.114f * bgr[0] + 0.587f * bgr[1] + 0.299f * bgr[2]; }
+
 // The mouth interior takes on the portrait's colourfulness: a black-and-white
 // photo gets a grey mouth, not a purple hole. Skin's chroma (max - min of
 // BGR) is about 60 in a colour portrait; at 0 the colours are their greys.
@@ -76,12 +88,36 @@ void set_mouth_colours(const cv::Vec3f& skin_bgr, WarpMesh& mesh) {
   }
 }
 
+// Where an upper-lid vertex samples the source when its eye is closed
+// (`closure` 0..1): the lid band borrows skin from above, because the skin
+// that was folded into the crease when the eye was open is not in the picture.
 // The lashes' row slides up towards the crease, the crease towards the brow.
 cv::Point2f closing_lid_texcoord(const FaceMesh& mesh, const EyelidColumn& col, bool crease_row, float closure) {
   if (!crease_row) return mesh.vertices[col.lash] + (mesh.vertices[col.crease] - mesh.vertices[col.lash]) * (0.6f * closure);
   const int brow = col.eye == 0 ? 19 : 24;
   const cv::Point2f brow_px = (mesh.vertices[brow] + mesh.vertices[brow + (col.eye == 0 ? 1 : -1)]) * 0.5f;
   return mesh.vertices[col.crease] + (brow_px - mesh.vertices[col.crease]) * (0.3f * closure);
+}
+
+// The colour each eyelid column's closed lid takes on (before its row's
+// shade): the cheek's, because the lid skin above the crease, where the
+// closed lid borrows its texture, is often in the eye socket's shadow, and a
+// dark closed lid reads as an open eye. Where that lid skin is lighter than
+// the cheek (a cheek in shadow or flushed, as on the default portrait), the
+// column takes the lid skin's own colour instead of a darker, greyer patch.
+std::vector<cv::Vec3f> closed_lid_colours(const cv::Mat& bgr, const FaceMesh& mesh, const cv::Vec3f& cheek) {
+  std::vector<cv::Vec3f> out;
+  const float radius = std::max(1.f, kLidSkinRadius * mesh.frame.scale);
+  for (const EyelidColumn& col : mesh.eyelid_columns) {
+    if (col.lash < 0 || col.crease < 0) {
+      out.push_back(cheek);
+      continue;
+    }
+    const cv::Vec3f lid = median_colour(bgr, {closing_lid_texcoord(mesh, col, true, 1.f)}, radius, cheek);
+    const float w = std::clamp((luma(lid) / std::max(1.f, luma(cheek)) - 1.f) / kLidSkinLighter, 0.f, 1.f);
+    out.push_back(cheek + (lid - cheek) * w);
+  }
+  return out;
 }
 
 // Fold guard: a driving face can move landmarks further than the mesh can
@@ -134,6 +170,7 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   src->mesh = std::move(mesh.mesh);
   src->openness = compute_openness(face.landmarks);
   src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
+  src->closed_lid_bgr = closed_lid_colours(source_bgr, src->mesh, src->skin_bgr);
   src->background = separate_still_background(source_bgr, src->mesh);
   r.source = std::move(src);
   return r;
@@ -310,14 +347,15 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
     const float target = eye == 0 ? t.right_eye : t.left_eye;
     if (src_ratio < 0.05f || target >= src_ratio) continue;
     const float closure = std::clamp(1.f - target / src_ratio, 0.f, 1.f);
-    for (const EyelidColumn& col : mesh.eyelid_columns) {
+    for (size_t i = 0; i < mesh.eyelid_columns.size(); ++i) {
+      const EyelidColumn& col = mesh.eyelid_columns[i];
       if (col.eye != eye || col.lash < 0 || col.crease < 0) continue;
       for (bool crease_row : {false, true}) {
         const int v = crease_row ? col.crease : col.lash;
         out.texcoords[v] = closing_lid_texcoord(mesh, col, crease_row, closure);
         out.tint[v] = kLidTint * closure;
         const float shade = crease_row ? kCreaseRowShade : kLashRowShade;
-        for (int c = 0; c < 3; ++c) out.tint_bgr[v][c] = std::min(255.f, src.skin_bgr[c] * shade);
+        for (int c = 0; c < 3; ++c) out.tint_bgr[v][c] = std::min(255.f, src.closed_lid_bgr[i][c] * shade);
       }
     }
     const int f = eye == 0 ? 36 : 42;

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lp {
 
@@ -38,7 +39,8 @@ struct PreparedClassicSource {
   Face face;          // the animated face
   FaceMesh mesh;
   Openness openness;  // the source face's eye/lip ratios
-  cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour (closing lids take it on, shaded)
+  cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour (the mouth's colours follow its chroma)
+  std::vector<cv::Vec3f> closed_lid_bgr;     // per mesh.eyelid_columns entry: the colour a closing lid takes on
   std::shared_ptr<const StillBackground> background;  // person/background layers; null if segmentation failed
 };
 
