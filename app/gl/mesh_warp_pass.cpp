@@ -109,6 +109,12 @@ bool MeshWarpPass::Program::load(const std::vector<std::string>& defines, std::s
   mouth_lower = glGetUniformLocation(p, "u_mouth_lower");
   mouth_points = glGetUniformLocation(p, "u_mouth_points");
   mouth_teeth_depth = glGetUniformLocation(p, "u_mouth_teeth_depth");
+  source_mouth_origin = glGetUniformLocation(p, "u_source_mouth_origin");
+  source_mouth_axis = glGetUniformLocation(p, "u_source_mouth_axis");
+  source_mouth_across = glGetUniformLocation(p, "u_source_mouth_across");
+  source_mouth_upper = glGetUniformLocation(p, "u_source_mouth_upper");
+  source_mouth_lower = glGetUniformLocation(p, "u_source_mouth_lower");
+  source_mouth_points = glGetUniformLocation(p, "u_source_mouth_points");
   return true;
 }
 
@@ -129,17 +135,22 @@ void MeshWarpPass::Program::set_uniforms(const WarpMesh& mesh, int width, int he
   glUniform3f(mouth_bottom, bottom[0], bottom[1], bottom[2]);
   glUniform3f(mouth_teeth, teeth[0], teeth[1], teeth[2]);
   glUniform3f(mouth_tongue, tongue[0], tongue[1], tongue[2]);
-  const MouthOpening& mo = mesh.mouth_opening;
-  const int points = mo.empty() ? 0 : static_cast<int>(std::min<size_t>(mo.upper.size(), MouthOpening::kMaxPoints));
-  glUniform2f(mouth_origin, mo.origin.x, mo.origin.y);
-  glUniform2f(mouth_axis, mo.axis.x, mo.axis.y);
-  glUniform2f(mouth_across, mo.across.x, mo.across.y);
-  glUniform1i(mouth_points, points);
-  glUniform1f(mouth_teeth_depth, mo.teeth_depth);
-  if (points > 0) {  // cv::Point2f is two packed floats
-    glUniform2fv(mouth_upper, points, &mo.upper[0].x);
-    glUniform2fv(mouth_lower, points, &mo.lower[0].x);
-  }
+  glUniform1f(mouth_teeth_depth, mesh.mouth_opening.teeth_depth);
+  auto set_opening = [](const MouthOpening& mo, GLint origin, GLint axis, GLint across, GLint upper, GLint lower,
+                        GLint count) {
+    const int points = mo.empty() ? 0 : static_cast<int>(std::min<size_t>(mo.upper.size(), MouthOpening::kMaxPoints));
+    glUniform2f(origin, mo.origin.x, mo.origin.y);
+    glUniform2f(axis, mo.axis.x, mo.axis.y);
+    glUniform2f(across, mo.across.x, mo.across.y);
+    glUniform1i(count, points);
+    if (points > 0) {  // cv::Point2f is two packed floats
+      glUniform2fv(upper, points, &mo.upper[0].x);
+      glUniform2fv(lower, points, &mo.lower[0].x);
+    }
+  };
+  set_opening(mesh.mouth_opening, mouth_origin, mouth_axis, mouth_across, mouth_upper, mouth_lower, mouth_points);
+  set_opening(mesh.source_mouth, source_mouth_origin, source_mouth_axis, source_mouth_across, source_mouth_upper,
+              source_mouth_lower, source_mouth_points);
 }
 
 bool MeshWarpPass::init() {

@@ -74,6 +74,8 @@ class MeshWarpPass {
     GLint mouth_darkness = -1, mouth_top = -1, mouth_bottom = -1, mouth_teeth = -1, mouth_tongue = -1;
     GLint mouth_origin = -1, mouth_axis = -1, mouth_across = -1, mouth_upper = -1, mouth_lower = -1, mouth_points = -1,
           mouth_teeth_depth = -1;
+    GLint source_mouth_origin = -1, source_mouth_axis = -1, source_mouth_across = -1, source_mouth_upper = -1,
+          source_mouth_lower = -1, source_mouth_points = -1;
     bool load(const std::vector<std::string>& defines, std::string& error);
     void set_uniforms(const WarpMesh& mesh, int width, int height) const;
   };

@@ -120,6 +120,15 @@ std::vector<cv::Vec3f> closed_lid_colours(const cv::Mat& bgr, const FaceMesh& me
   return out;
 }
 
+// The opening between the inner lips at vertex positions `at` (the source's
+// or the driven ones).
+MouthOpening inner_lip_opening(const FaceMesh& mesh, const std::vector<cv::Point2f>& at) {
+  std::vector<cv::Point2f> upper, lower;
+  for (int v : InnerLipCurve::upper_chain(mesh.inner_lip_midpoints)) upper.push_back(at[v]);
+  for (int v : InnerLipCurve::lower_chain(mesh.inner_lip_midpoints)) lower.push_back(at[v]);
+  return MouthOpening::from_chains(upper, lower);
+}
+
 // Fold guard: a driving face can move landmarks further than the mesh can
 // follow (a far-side brow crossing the jaw in a strong head turn). Vertices of
 // folded triangles are pulled back towards the head-pose-only shape (the rest
@@ -171,6 +180,7 @@ ClassicPrepareResult ClassicAnimator::prepare(const cv::Mat& source_bgr, const F
   src->openness = compute_openness(face.landmarks);
   src->skin_bgr = cheek_colour(source_bgr, src->mesh.frame);
   src->closed_lid_bgr = closed_lid_colours(source_bgr, src->mesh, src->skin_bgr);
+  if (src->openness.lip >= kSourceLipsApart) src->mouth = inner_lip_opening(src->mesh, src->mesh.vertices);
   src->background = separate_still_background(source_bgr, src->mesh);
   r.source = std::move(src);
   return r;
@@ -330,12 +340,8 @@ WarpMesh ClassicAnimator::animate(const PreparedClassicSource& src, const std::o
   out.eye_triangles = mesh.eye_triangles;
   out.mouth_triangles = mesh.mouth_triangles;
   for (int v : InnerLipCurve::contour(mesh.inner_lip_midpoints)) out.mouth_polygon.push_back(out.positions[v]);
-  {
-    std::vector<cv::Point2f> upper, lower;
-    for (int v : InnerLipCurve::upper_chain(mesh.inner_lip_midpoints)) upper.push_back(out.positions[v]);
-    for (int v : InnerLipCurve::lower_chain(mesh.inner_lip_midpoints)) lower.push_back(out.positions[v]);
-    out.mouth_opening = MouthOpening::from_chains(upper, lower);
-  }
+  out.mouth_opening = inner_lip_opening(mesh, out.positions);
+  out.source_mouth = src.mouth;
   out.mouth_darkness = std::clamp((t.lip - so.lip) / 0.06f, 0.f, 1.f);
   set_mouth_colours(src.skin_bgr, out);
   // Closing lids: the upper lid band borrows skin from above

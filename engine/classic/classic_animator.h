@@ -41,6 +41,8 @@ struct PreparedClassicSource {
   Openness openness;  // the source face's eye/lip ratios
   cv::Vec3f skin_bgr{150.f, 170.f, 210.f};  // median cheek colour (the mouth's colours follow its chroma)
   std::vector<cv::Vec3f> closed_lid_bgr;     // per mesh.eyelid_columns entry: the colour a closing lid takes on
+  MouthOpening mouth;  // the source's own opening (teeth it shows ride with the upper lip); empty when
+                       // its lips are together (openness.lip < ClassicAnimator::kSourceLipsApart)
   std::shared_ptr<const StillBackground> background;  // person/background layers; null if segmentation failed
 };
 
@@ -52,6 +54,11 @@ struct ClassicPrepareResult {
 
 class ClassicAnimator {
  public:
+  // A source lip ratio from which the portrait shows its mouth's inside (teeth)
+  // between the lips: below it, the lips are together and an opened mouth is
+  // all shaded cavity.
+  static constexpr float kSourceLipsApart = 0.06f;
+
   // A face the caller already found (session: SourceImage::faces[i]).
   static ClassicPrepareResult prepare(const cv::Mat& source_bgr, const Face& face, const std::string& name = {});
   // Detects faces first and animates faces[face_index] (largest first).

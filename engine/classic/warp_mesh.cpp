@@ -84,6 +84,10 @@ float chain_y(const std::vector<cv::Point2f>& chain, float x, float* slope = nul
     }
   return chain.back().y;
 }
+float smoothstep(float e0, float e1, float x) {
+  const float t = std::clamp((x - e0) / (e1 - e0), 0.f, 1.f);
+  return t * t * (3.f - 2.f * t);
+}
 }  // namespace
 
 MouthOpening MouthOpening::from_chains(const std::vector<cv::Point2f>& upper_px,
@@ -127,6 +131,22 @@ MouthOpening::Sample MouthOpening::at(float x, float y) const {
   const float a = std::clamp(s / upper.back().x, 0.f, 1.f);
   r.middle = 4.f * a * (1.f - a);
   r.below_teeth = t - teeth_depth * r.middle;
+  return r;
+}
+
+MouthOpening::Carried MouthOpening::carried(const MouthOpening& source, float x, float y) const {
+  Carried r;
+  if (empty() || source.empty()) return r;
+  const float width = upper.back().x, source_width = source.upper.back().x;
+  if (!(width > 1e-3f) || !(source_width > 1e-3f)) return r;
+  const cv::Point2f p(x - origin.x, y - origin.y);
+  const float k = source_width / width;  // source pixels per output pixel
+  const float s = p.dot(axis) * k;        // along the source opening
+  const float below = std::max(0.f, p.dot(across) - chain_y(upper, p.dot(axis))) * k;
+  const float top = chain_y(source.upper, s), h = chain_y(source.lower, s) - top;
+  if (!(h > 1e-3f)) return r;
+  r.source = source.origin + source.axis * s + source.across * (top + below);
+  r.weight = 1.f - smoothstep(kCarriedFrom, kCarriedTo, below / h);
   return r;
 }
 

@@ -75,6 +75,23 @@ struct MouthOpening {
   // At the pixel centre (x, y); an empty opening gives the defaults (no
   // teeth, no edge). The same arithmetic as shaders/mesh_warp.frag.
   Sample at(float x, float y) const;
+
+  // A portrait that shows its teeth keeps them as the mouth opens further:
+  // the source's own opening (`source`, in source pixels) rides with the upper
+  // lip. The pixel centre (x, y) of this (driven) opening shows the source at
+  // the same share of the way from corner 60 and the same distance below the
+  // upper lip, both scaled by the ratio of the two openings' widths; in full
+  // down to kCarriedFrom of the source opening's height there, fading out by
+  // kCarriedTo (its lower edge is the lower lip's inside, which moves down
+  // with the lower lip). Below, and for an empty `source`, weight 0: the
+  // shaded cavity. The same arithmetic as shaders/mesh_warp.frag.
+  static constexpr float kCarriedFrom = 0.6f;
+  static constexpr float kCarriedTo = 0.85f;
+  struct Carried {
+    cv::Point2f source{0.f, 0.f};  // where to sample the source (pixels)
+    float weight = 0.f;            // share of that texel in the mouth's colour
+  };
+  Carried carried(const MouthOpening& source, float x, float y) const;
 };
 
 struct WarpMesh {
@@ -89,13 +106,17 @@ struct WarpMesh {
   std::vector<cv::Vec3i> mouth_triangles;  // inside the inner-lip polygon (drawn last, shaded)
   std::vector<cv::Point2f> mouth_polygon;  // driven inner-lip contour: 60, midpoint, 61, ... (for overlays)
 
-  // Mouth interior: colour = mix(texel, mouth_shade(sample), darkness x edge
-  // fade), the sample from mouth_opening at the pixel: upper teeth under the
-  // upper lip, the dark cavity, a hint of tongue towards the lower lip
-  // (mouth_shade() in warp_render_cpu.h and shaders/mesh_warp.frag). At full
+  // Mouth interior: colour = mix(texel, shade, darkness x edge fade), with
+  // shade = mix(mouth_shade(sample), source at carried.source, carried.weight):
+  // the sample from mouth_opening at the pixel: upper teeth under the upper
+  // lip, the dark cavity, a hint of tongue towards the lower lip
+  // (mouth_shade() in warp_render_cpu.h and shaders/mesh_warp.frag), under
+  // what the source's own opening shows, where it has one. At full
   // darkness no source texture is left to show as streaks (the source's
   // closed lip line stretched open) but in the last pixel at the lips.
   MouthOpening mouth_opening;
+  MouthOpening source_mouth;  // the source's own opening (source pixels; empty when its lips are
+                              // together): what it shows rides with the upper lip (MouthOpening::carried)
   float mouth_darkness = 0.f;                  // 0 = plain texture (mouth as in the source)
   cv::Vec3f mouth_top_bgr{40.f, 38.f, 62.f};     // 0..255, cavity under the teeth
   cv::Vec3f mouth_bottom_bgr{18.f, 14.f, 32.f};   // cavity towards the lower lip

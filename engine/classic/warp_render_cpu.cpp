@@ -64,15 +64,36 @@ float smoothstep(float e0, float e1, float x) {
   return t * t * (3.f - 2.f * t);
 }
 
+// Bilinear colour of `image` (W channels) at the pixel-centre point p, clamped
+// to the edge: what GL's linear filtering with clamp-to-edge returns there.
+template <int W>
+cv::Vec3f sample_bilinear(const cv::Mat& image, cv::Point2f p) {
+  const float fx = std::clamp(p.x, 0.f, image.cols - 1.f), fy = std::clamp(p.y, 0.f, image.rows - 1.f);
+  const int x0 = static_cast<int>(fx), y0 = static_cast<int>(fy);
+  const int x1 = std::min(x0 + 1, image.cols - 1), y1 = std::min(y0 + 1, image.rows - 1);
+  const float ax = fx - x0, ay = fy - y0;
+  const auto* r0 = image.ptr<cv::Vec<uchar, W>>(y0);
+  const auto* r1 = image.ptr<cv::Vec<uchar, W>>(y1);
+  cv::Vec3f out;
+  for (int k = 0; k < 3; ++k) {
+    const float top = r0[x0][k] + (r0[x1][k] - r0[x0][k]) * ax;
+    const float bottom = r1[x0][k] + (r1[x1][k] - r1[x0][k]) * ax;
+    out[k] = top + (bottom - top) * ay;
+  }
+  return out;
+}
+
 // `warped` (W channels, roi-sized): the warped colour and, with W = 4, alpha
 // of what the mesh moves (the person layer, else the source; W = 3: opaque);
+// `moved` (W channels, image-sized): what the mesh samples (for the source's
+// own mouth interior, MouthOpening::carried);
 // `backdrop` (B channels, image-sized): what it is blended over (the still
 // background's plate, else the source); `out` (C channels) starts as the
 // backdrop. As the GL pass: out = mix(backdrop, colour, mask x warped alpha),
 // colour channels only.
 template <int C, int W, int B>
-void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint, const cv::Mat& backdrop,
-               const WarpMesh& mesh, const cv::Rect& roi, int row0, int row1, cv::Mat& out) {
+void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint, const cv::Mat& moved,
+               const cv::Mat& backdrop, const WarpMesh& mesh, const cv::Rect& roi, int row0, int row1, cv::Mat& out) {
   const FeatherMask& fm = mesh.mask;
   const float ca = std::cos(fm.angle), sa = std::sin(fm.angle);
   const float ia = 1.f / fm.semi_axes.x, ib = 1.f / fm.semi_axes.y;
@@ -98,7 +119,10 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (tv[x][k + 1] - c[k]) * tv[x][0];
       if (in_mouth[x]) {
         const MouthOpening::Sample at = mesh.mouth_opening.at(static_cast<float>(x), static_cast<float>(y));
-        const cv::Vec3f shade = mouth_shade(mesh, at);
+        cv::Vec3f shade = mouth_shade(mesh, at);
+        const MouthOpening::Carried carried =
+            mesh.mouth_opening.carried(mesh.source_mouth, static_cast<float>(x), static_cast<float>(y));
+        if (carried.weight > 0.f) shade += (sample_bilinear<W>(moved, carried.source) - shade) * carried.weight;
         const float amount = dark * std::clamp(at.edge + 0.5f, 0.f, 1.f);
         for (int k = 0; k < 3; ++k) c[k] = c[k] + (shade[k] - c[k]) * amount;
       }
@@ -113,8 +137,12 @@ void composite(const cv::Mat& warped, const cv::Mat& mouth, const cv::Mat& tint,
 
 cv::Vec3f mouth_shade(const WarpMesh& mesh, const MouthOpening::Sample& at) {
   const float v = std::min(at.v, 1.f);
-  const float teeth = (1.f - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, at.below_teeth)) *
-                      smoothstep(kMouthTeethHiddenMiddle, kMouthTeethShownMiddle, at.middle);
+  // A source that shows its own teeth keeps them (MouthOpening::carried):
+  // no drawn teeth below them.
+  const float teeth = mesh.source_mouth.empty()
+                          ? (1.f - smoothstep(-kMouthTeethEdgePx, kMouthTeethEdgePx, at.below_teeth)) *
+                                smoothstep(kMouthTeethHiddenMiddle, kMouthTeethShownMiddle, at.middle)
+                          : 0.f;
   const float lit = kMouthTeethCornerShade + (1.f - kMouthTeethCornerShade) * at.middle;
   const float to_tongue = kMouthTongueShare * smoothstep(kMouthTongueStart, 1.f, v);
   cv::Vec3f out;
@@ -184,14 +212,14 @@ cv::Mat render_cpu(const cv::Mat& source, const WarpMesh& mesh) {
     const int r0 = rows.start, r1 = rows.end;
     if (source.channels() == 3) {
       if (layered)
-        composite<3, 4, 3>(warped, mouth, tint, bg->plate_bgr, mesh, roi, r0, r1, out);
+        composite<3, 4, 3>(warped, mouth, tint, bg->person_bgra, bg->plate_bgr, mesh, roi, r0, r1, out);
       else
-        composite<3, 3, 3>(warped, mouth, tint, source, mesh, roi, r0, r1, out);
+        composite<3, 3, 3>(warped, mouth, tint, source, source, mesh, roi, r0, r1, out);
     } else {
       if (layered)
-        composite<4, 4, 3>(warped, mouth, tint, bg->plate_bgr, mesh, roi, r0, r1, out);
+        composite<4, 4, 3>(warped, mouth, tint, bg->person_bgra, bg->plate_bgr, mesh, roi, r0, r1, out);
       else
-        composite<4, 4, 4>(warped, mouth, tint, source, mesh, roi, r0, r1, out);
+        composite<4, 4, 4>(warped, mouth, tint, source, source, mesh, roi, r0, r1, out);
     }
   }, stripes);
   return out;

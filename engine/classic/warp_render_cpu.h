@@ -7,9 +7,11 @@
 //    (clamp to edge) at the barycentric mix of the triangle's texcoords (one
 //    cv::remap over maps filled triangle by triangle, in row stripes on every
 //    core);
-//  - mouth triangles are drawn after the skin and shaded: mix(texel,
-//    mouth_shade(sample), mouth_darkness x clamp(edge + 0.5, 0, 1)), the
-//    sample from MouthOpening::at at the pixel centre;
+//  - mouth triangles are drawn after the skin and shaded: mix(texel, shade,
+//    mouth_darkness x clamp(edge + 0.5, 0, 1)), shade = mix(mouth_shade(
+//    sample), source at carried.source, carried.weight), the sample from
+//    MouthOpening::at and `carried` from MouthOpening::carried (with
+//    source_mouth) at the pixel centre;
 //  - the result is blended over the backdrop (the still background's plate,
 //    else the source) with alpha = feathered mask x warped person alpha (the
 //    mask alone without a still background); pixels where the mask is 0 are
@@ -34,7 +36,8 @@ cv::Mat render_mask(const WarpMesh& mesh);
 // mouth's shadow before them: from `middle` kMouthTeethShownMiddle down to
 // kMouthTeethHiddenMiddle they fade out), the cavity from mouth_top under the
 // teeth to mouth_bottom at the lower lip, with a share of tongue colour from
-// kMouthTongueStart to the lower lip. shaders/mesh_warp.frag computes the same
+// kMouthTongueStart to the lower lip. No drawn teeth where the source shows
+// its own (a non-empty mesh.source_mouth). shaders/mesh_warp.frag computes the same
 // with the same constants.
 constexpr float kMouthTeethEdgePx = 0.75f;
 constexpr float kMouthTeethCornerShade = 0.7f;
