@@ -83,7 +83,7 @@ void set_mouth_colours(const cv::Vec3f& skin_bgr, WarpMesh& mesh) {
   const float chroma = std::max({skin_bgr[0], skin_bgr[1], skin_bgr[2]}) - std::min({skin_bgr[0], skin_bgr[1], skin_bgr[2]});
   const float keep = std::clamp(chroma / 60.f, 0.f, 1.f);
   for (cv::Vec3f* c : {&mesh.mouth_top_bgr, &mesh.mouth_bottom_bgr, &mesh.mouth_teeth_bgr, &mesh.mouth_tongue_bgr}) {
-    const float grey = 0.114f * (*c)[0] + 0.587f * (*c)[1] + 0.299f * (*c)[2];
+    const float grey = luma(*c);
     for (int k = 0; k < 3; ++k) (*c)[k] = grey + ((*c)[k] - grey) * keep;
   }
 }

@@ -5,6 +5,11 @@
 
 namespace lp {
 
+float smoothstep(float e0, float e1, float x) {
+  const float t = std::clamp((x - e0) / (e1 - e0), 0.f, 1.f);
+  return t * t * (3.f - 2.f * t);
+}
+
 float FeatherMask::value(float x, float y) const {
   const float c = std::cos(angle), s = std::sin(angle);
   const float dx = x - center.x, dy = y - center.y;
@@ -83,10 +88,6 @@ float chain_y(const std::vector<cv::Point2f>& chain, float x, float* slope = nul
       return chain[i - 1].y + (chain[i].y - chain[i - 1].y) * ((x - chain[i - 1].x) / w);
     }
   return chain.back().y;
-}
-float smoothstep(float e0, float e1, float x) {
-  const float t = std::clamp((x - e0) / (e1 - e0), 0.f, 1.f);
-  return t * t * (3.f - 2.f * t);
 }
 }  // namespace
 

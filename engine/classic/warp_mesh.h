@@ -19,6 +19,9 @@ namespace lp {
 
 struct StillBackground;  // classic/still_background.h
 
+// GLSL's smoothstep, for the CPU side of the shaders' arithmetic.
+float smoothstep(float e0, float e1, float x);
+
 // Feathered elliptic region: 1 inside `inner`, smooth (GLSL smoothstep) ramp
 // to 0 at `outer` (radii normalised by the ellipse's semi-axes). Outside it the
 // output is the source pixel, bit for bit.

@@ -59,11 +59,6 @@ void rasterize(const WarpMesh& mesh, const cv::Vec3i& tri, const cv::Rect& roi, 
   }
 }
 
-float smoothstep(float e0, float e1, float x) {
-  const float t = std::clamp((x - e0) / (e1 - e0), 0.f, 1.f);
-  return t * t * (3.f - 2.f * t);
-}
-
 // Bilinear colour of `image` (W channels) at the pixel-centre point p, clamped
 // to the edge: what GL's linear filtering with clamp-to-edge returns there.
 template <int W>

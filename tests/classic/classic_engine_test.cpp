@@ -13,6 +13,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace lp::test {
 namespace {
@@ -281,6 +285,42 @@ cv::Scalar mean_inside(const cv::Mat& image, const std::vector<cv::Point2f>& out
 
 double luma(const cv::Scalar& bgr) { return 0.114 * bgr[0] + 0.587 * bgr[1] + 0.299 * bgr[2]; }
 
+// The default portrait (Debian's python3-skimage, which make setup installs)
+// and the named portraits from ../shared/media, prepared; those missing are
+// left out with a note (the caller skips when none is left).
+struct PreparedPortrait {
+  std::string name;
+  cv::Mat bgr;
+  std::shared_ptr<const PreparedClassicSource> source;
+};
+std::vector<PreparedPortrait> default_and_media_portraits(std::initializer_list<const char*> media_names) {
+  std::vector<std::pair<std::string, std::string>> files;  // path, name
+  const std::string astronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
+  if (std::filesystem::exists(astronaut))
+    files.emplace_back(astronaut, "astronaut.png");
+  else
+    std::printf("[  NOTE    ] %s missing (make setup installs python3-skimage): default portrait not checked\n",
+                astronaut.c_str());
+  for (const char* name : media_names)
+    if (std::filesystem::exists(media(name))) files.emplace_back(media(name).string(), name);
+  std::vector<PreparedPortrait> out;
+  for (const auto& [path, name] : files) {
+    PreparedPortrait p{name, cv::imread(path, cv::IMREAD_COLOR), nullptr};
+    if (p.bgr.empty()) {
+      ADD_FAILURE() << "cannot read " << path;
+      continue;
+    }
+    const ClassicPrepareResult r = ClassicAnimator::prepare(p.bgr, *classic_detector(), 0, name);
+    if (!r.ok()) {
+      ADD_FAILURE() << "prepare " << name << ": " << r.error;
+      continue;
+    }
+    p.source = r.source;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 // A closed lid has the colour of the lid skin above it, not a patch of
 // another tone. The default portrait's cheeks are pinker and darker than her
 // lids: lids coloured like the cheeks showed a grey-beige patch at every
@@ -289,30 +329,16 @@ double luma(const cv::Scalar& bgr) { return 0.114 * bgr[0] + 0.587 * bgr[1] + 0.
 // the crease and the brow. (On deep-set eyes, s1 and s5, that skin is in the
 // socket's shadow and the lid is lighter on purpose: only "not darker" holds.)
 TEST(ClassicRetargeting, ClosedLidMatchesTheSkinAboveIt) {
-  struct Case {
-    std::string path, name;
-  };
-  std::vector<Case> cases;
-  const std::string astronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
-  if (std::filesystem::exists(astronaut))
-    cases.push_back({astronaut, "astronaut.png"});
-  else
-    std::printf("[  NOTE    ] %s missing (make setup installs python3-skimage): default portrait not checked\n",
-                astronaut.c_str());
-  for (const char* name : {"d9.jpg", "s1.jpg", "s5.jpg", "s42.jpg"})
-    if (std::filesystem::exists(media(name))) cases.push_back({media(name).string(), name});
-  if (cases.empty()) GTEST_SKIP() << "neither the default portrait nor ../shared/media is here";
-  for (const Case& c : cases) {
+  const std::vector<PreparedPortrait> portraits = default_and_media_portraits({"d9.jpg", "s1.jpg", "s5.jpg", "s42.jpg"});
+  if (portraits.empty()) GTEST_SKIP() << "neither the default portrait nor ../shared/media is here";
+  for (const PreparedPortrait& c : portraits) {
     SCOPED_TRACE(c.name);
-    const cv::Mat bgr = cv::imread(c.path, cv::IMREAD_COLOR);
-    ASSERT_FALSE(bgr.empty());
-    const ClassicPrepareResult r = ClassicAnimator::prepare(bgr, *classic_detector(), 0, c.name);
-    ASSERT_TRUE(r.ok()) << r.error;
-    const FaceMesh& mesh = r.source->mesh;
+    const cv::Mat& bgr = c.bgr;
+    const FaceMesh& mesh = c.source->mesh;
     AnimationParams params;
     params.eye_open_auto = false;
     params.eye_open = 0.f;
-    const WarpMesh w = ClassicAnimator().animate(*r.source, std::nullopt, params, 0.0, no_idle());
+    const WarpMesh w = ClassicAnimator().animate(*c.source, std::nullopt, params, 0.0, no_idle());
     const cv::Mat out = render_cpu(bgr, w);
     for (int eye = 0; eye < 2; ++eye) {
       std::vector<const EyelidColumn*> cols;
@@ -491,31 +517,19 @@ TEST(ClassicRetargeting, OpenMouthTeethAreOneSmoothRow) {
 // output's from the driven upper lip down the same distance (scaled by the
 // mouths' widths).
 TEST(ClassicRetargeting, OpenedMouthKeepsTheTeethItShows) {
-  struct Case {
-    std::string path, name;
-  };
-  std::vector<Case> cases;
-  const std::string astronaut = "/usr/lib/python3/dist-packages/skimage/data/astronaut.png";
-  if (std::filesystem::exists(astronaut))
-    cases.push_back({astronaut, "astronaut.png"});
-  else
-    std::printf("[  NOTE    ] %s missing (make setup installs python3-skimage): default portrait not checked\n",
-                astronaut.c_str());
-  if (std::filesystem::exists(media("s42.jpg"))) cases.push_back({media("s42.jpg").string(), "s42.jpg"});
-  if (cases.empty()) GTEST_SKIP() << "neither the default portrait nor ../shared/media is here";
-  for (const Case& c : cases) {
+  const std::vector<PreparedPortrait> portraits = default_and_media_portraits({"s42.jpg"});
+  if (portraits.empty()) GTEST_SKIP() << "neither the default portrait nor ../shared/media is here";
+  for (const PreparedPortrait& c : portraits) {
     SCOPED_TRACE(c.name);
-    const cv::Mat bgr = cv::imread(c.path, cv::IMREAD_COLOR);
-    ASSERT_FALSE(bgr.empty());
-    const ClassicPrepareResult r = ClassicAnimator::prepare(bgr, *classic_detector(), 0, c.name);
-    ASSERT_TRUE(r.ok()) << r.error;
-    ASSERT_FALSE(r.source->mouth.empty()) << "the portrait's lips are apart (lip ratio " << r.source->openness.lip
+    const cv::Mat& bgr = c.bgr;
+    const PreparedClassicSource* source = c.source.get();
+    ASSERT_FALSE(source->mouth.empty()) << "the portrait's lips are apart (lip ratio " << source->openness.lip
                                           << "): its opening should be kept";
     for (float lip : {0.4f, 0.7f}) {
-      const WarpMesh w = ClassicAnimator().animate(*r.source, std::nullopt, with_lip_open(lip), 0.0, no_idle());
+      const WarpMesh w = ClassicAnimator().animate(*source, std::nullopt, with_lip_open(lip), 0.0, no_idle());
       ASSERT_GT(w.mouth_darkness, 0.99f);
       const cv::Mat out = render_cpu(bgr, w);
-      const MouthOpening& src = r.source->mouth;
+      const MouthOpening& src = source->mouth;
       const MouthOpening& drv = w.mouth_opening;
       const float k = src.upper.back().x / drv.upper.back().x;  // source pixels per output pixel
       // Chain heights by linear interpolation (as the renderer does).
@@ -527,8 +541,13 @@ TEST(ClassicRetargeting, OpenedMouthKeepsTheTeethItShows) {
           }
         return chain.back().y;
       };
-      std::vector<float> in_source, in_output;
-      float below_upper_lip_output = 0.f;  // the output's mean over the whole opening's middle
+      auto luma_at = [](const cv::Mat& image, cv::Point2f p) {  // bilinear
+        cv::Mat px;
+        cv::getRectSubPix(image, {1, 1}, p, px);
+        return luma(cv::Scalar(px.at<cv::Vec3b>(0)));
+      };
+      std::vector<double> in_source, in_output;
+      double below_upper_lip_output = 0;  // the output's mean over the whole opening's middle
       int n_opening = 0;
       for (int i = 0; i <= 20; ++i) {
         const float s = src.upper.back().x * (0.35f + 0.3f * i / 20.f);  // middle 30 % of the width
@@ -536,24 +555,13 @@ TEST(ClassicRetargeting, OpenedMouthKeepsTheTeethItShows) {
         const float ds = s / k, dtop = chain_at(drv.upper, ds), dh = chain_at(drv.lower, ds) - dtop;
         for (int j = 1; j <= 10; ++j) {
           const float below = h * 0.5f * j / 10.f;
-          const cv::Point2f ps = src.origin + src.axis * s + src.across * (top + below);
-          const cv::Point2f po = drv.origin + drv.axis * ds + drv.across * (dtop + below / k);
-          cv::Mat a, b;
-          cv::getRectSubPix(bgr, {1, 1}, ps, a);
-          cv::getRectSubPix(out, {1, 1}, po, b);
-          in_source.push_back(static_cast<float>(luma(cv::Scalar(a.at<cv::Vec3b>(0)))));
-          in_output.push_back(static_cast<float>(luma(cv::Scalar(b.at<cv::Vec3b>(0)))));
+          in_source.push_back(luma_at(bgr, src.origin + src.axis * s + src.across * (top + below)));
+          in_output.push_back(luma_at(out, drv.origin + drv.axis * ds + drv.across * (dtop + below / k)));
         }
-        for (int j = 1; j < 20; ++j) {  // the driven opening, top to bottom
-          const cv::Point2f po = drv.origin + drv.axis * ds + drv.across * (dtop + dh * j / 20.f);
-          cv::Mat b;
-          cv::getRectSubPix(out, {1, 1}, po, b);
-          below_upper_lip_output += static_cast<float>(luma(cv::Scalar(b.at<cv::Vec3b>(0))));
-          ++n_opening;
-        }
+        for (int j = 1; j < 20; ++j, ++n_opening)  // the driven opening, top to bottom
+          below_upper_lip_output += luma_at(out, drv.origin + drv.axis * ds + drv.across * (dtop + dh * j / 20.f));
       }
-      const double corr = pearson(std::vector<double>(in_source.begin(), in_source.end()),
-                                  std::vector<double>(in_output.begin(), in_output.end()));
+      const double corr = pearson(in_source, in_output);
       double diff = 0, teeth = 0;
       for (size_t i = 0; i < in_source.size(); ++i) {
         diff += std::abs(in_source[i] - in_output[i]);
